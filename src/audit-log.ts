@@ -1,0 +1,14 @@
+// Audit trail of sign-ups and logins as pino lines ({"audit": {...}}): who, from where, outcome.
+import type { Logger } from 'pino';
+import type { AuthEventSink } from './domain/auth-events';
+
+export function auditSink(logger: Logger): AuthEventSink {
+  const audit = logger.child({ component: 'audit' });
+  return {
+    record: (event) => {
+      if (event.type === 'token_issued') return;
+      const level = event.type === 'login' && event.outcome !== 'success' ? 'warn' : 'info';
+      audit[level]({ audit: event }, `${event.type} ${'outcome' in event ? event.outcome : ''}`.trim());
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// Sign-up, login and token authentication: the use cases behind the HTTP operations.
+import type { AuthEventSink } from './auth-events';
+import type { Clock } from './clock';
+import {
+  DomainError,
+  InvalidCredentialsError,
+  InvalidTokenError,
+  TooManyAttemptsError,
+  UsernameTakenError,
+  ValidationFailedError,
+} from './errors';
+import type { PasswordHasher } from './password-hasher';
+import { normalizePassword, type PasswordPolicy } from './password-policy';
+import type { LimitRule, RateLimiter } from './rate-limiter';
+import type { IssuedToken, TokenService } from './token-service';
+import type { User, UserStore } from './user-store';
+import { normalizeUsername, parseNewUsername } from './username';
+
+export interface AccountServiceDeps {
+  readonly users: UserStore;
+  readonly hasher: PasswordHasher;
+  readonly policy: PasswordPolicy;
+  readonly tokens: TokenService;
+  readonly loginLimiter: RateLimiter;
+  readonly signupLimiter: RateLimiter;
+  readonly limits: {
+    readonly loginPerAccount: LimitRule;
+    readonly loginPerIp: LimitRule;
+    readonly signupPerIp: LimitRule;
+  };
+  readonly events: AuthEventSink;
+  readonly clock: Clock;
+}
+
+export class AccountService {
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  async signup(rawUsername: string, password: string, ip: string): Promise<void> {
+    const { users, hasher, policy, signupLimiter, limits, events, clock } = this.deps;
+    try {
+      await signupLimiter.consume(`signup:ip:${ip}`, limits.signupPerIp);
+      const name = parseNewUsername(rawUsername);
+      policy.check(password, name.key);
+      // Cheap check first so a taken name costs no hash; create() still decides atomically.
+      if (await users.findByKey(name.key)) throw new UsernameTakenError();
+      const passwordHash = await hasher.hash(normalizePassword(password));
+      const created = await users.create({
+        username: name.display,
+        usernameKey: name.key,
+        passwordHash,
+        createdAt: new Date(clock()),
+      });
+      if (!created) throw new UsernameTakenError();
+      events.record({ type: 'signup', outcome: 'success', username: name.display, ip });
+    } catch (err) {
+      if (err instanceof DomainError) {
+        const throttled = err instanceof TooManyAttemptsError;
+        const reason = err instanceof ValidationFailedError ? err.type : err.name;
+        events.record({ type: 'signup', outcome: throttled ? 'throttled' : 'rejected', username: rawUsername, ip, reason });
+      }
+      throw err;
+    }
+  }
+
+  async login(rawUsername: string, password: string, ip: string): Promise<IssuedToken> {
+    const { users, hasher, tokens, loginLimiter, limits, events } = this.deps;
+    const { key } = normalizeUsername(rawUsername);
+    const accountKey = `login:user:${key}`;
+    const ipKey = `login:ip:${ip}`;
+    try {
+      await loginLimiter.assertAllowed(accountKey, limits.loginPerAccount);
+      await loginLimiter.assertAllowed(ipKey, limits.loginPerIp);
+    } catch (err) {
+      events.record({ type: 'login', outcome: 'throttled', username: rawUsername, ip });
+      throw err;
+    }
+
+    const normalized = normalizePassword(password);
+    const user = await users.findByKey(key);
+    let ok = false;
+    if (user) {
+      ok = await hasher.verify(user.passwordHash, normalized);
+    } else {
+      await hasher.verifyDummy(normalized);
+    }
+    if (!user || !ok) {
+      await loginLimiter.record(accountKey, limits.loginPerAccount);
+      await loginLimiter.record(ipKey, limits.loginPerIp);
+      events.record({ type: 'login', outcome: 'failure', username: rawUsername, ip, reason: user ? 'bad_password' : 'unknown_user' });
+      throw new InvalidCredentialsError();
+    }
+
+    await loginLimiter.reset(accountKey);
+    if (hasher.needsRehash(user.passwordHash)) {
+      await users.updatePasswordHash(user.usernameKey, await hasher.hash(normalized));
+      events.record({ type: 'password_rehashed', username: user.username });
+    }
+    const issued = tokens.issueAccessToken(user.username);
+    events.record({ type: 'login', outcome: 'success', username: user.username, ip });
+    events.record({ type: 'token_issued', username: user.username, jti: issued.jti });
+    return issued;
+  }
+
+  /** The user a Bearer token speaks for; throws InvalidTokenError for any refusal. */
+  async authenticate(token: string): Promise<User> {
+    const { users, tokens } = this.deps;
+    const claims = tokens.verifyAccessToken(token);
+    const user = await users.findByKey(normalizeUsername(claims.sub).key);
+    if (!user) throw new InvalidTokenError('user no longer exists');
+    // A token minted before this account existed belonged to a deleted namesake.
+    if (claims.iat < Math.floor(user.createdAt.getTime() / 1000)) throw new InvalidTokenError('token predates the account');
+    return user;
+  }
+}

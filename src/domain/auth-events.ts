@@ -1,0 +1,18 @@
+// What the domain tells the outside world about authentication; the composition root turns
+// these into audit log lines (and metrics), so the domain needs neither pino nor prom-client.
+
+export type AuthEvent =
+  | { readonly type: 'signup'; readonly outcome: 'success' | 'rejected' | 'throttled'; readonly username: string; readonly ip: string; readonly reason?: string }
+  | { readonly type: 'login'; readonly outcome: 'success' | 'failure' | 'throttled'; readonly username: string; readonly ip: string; readonly reason?: string }
+  | { readonly type: 'token_issued'; readonly username: string; readonly jti: string }
+  | { readonly type: 'password_rehashed'; readonly username: string };
+
+export interface AuthEventSink {
+  record(event: AuthEvent): void;
+}
+
+export const combineSinks = (...sinks: readonly AuthEventSink[]): AuthEventSink => ({
+  record: (event) => {
+    for (const sink of sinks) sink.record(event);
+  },
+});

@@ -1,0 +1,81 @@
+// Access tokens: JWTs in the RFC 9068 profile (header typ "at+jwt"), signed and verified
+// under RFC 8725: one allowed algorithm, issuer/audience/type/expiry all required.
+import { randomUUID, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Clock } from './clock';
+import { InvalidTokenError } from './errors';
+
+export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
+
+export interface TokenServiceOptions {
+  readonly key: KeyObject;
+  readonly algorithm: HmacAlgorithm;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+  readonly clockToleranceSeconds: number;
+  readonly clock: Clock;
+}
+
+export interface IssuedToken {
+  readonly token: string;
+  readonly expiresIn: number;
+  readonly jti: string;
+}
+
+export interface AccessClaims {
+  readonly sub: string;
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+}
+
+/** Longer than any token we issue by an order of magnitude; refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 4096;
+const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+
+export class TokenService {
+  constructor(private readonly options: TokenServiceOptions) {}
+
+  issueAccessToken(subject: string): IssuedToken {
+    const { key, algorithm, issuer, audience, ttlSeconds, clock } = this.options;
+    const now = Math.floor(clock() / 1000);
+    const jti = randomUUID();
+    const token = jwt.sign({ sub: subject, iat: now, nbf: now, exp: now + ttlSeconds, jti, iss: issuer, aud: audience }, key, {
+      algorithm,
+      header: { alg: algorithm, typ: 'at+jwt' },
+    });
+    return { token, expiresIn: ttlSeconds, jti };
+  }
+
+  /** Returns the claims of a valid access token; throws InvalidTokenError otherwise. */
+  verifyAccessToken(token: string): AccessClaims {
+    const { key, algorithm, issuer, audience, clockToleranceSeconds, clock } = this.options;
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('token too long');
+    let decoded: jwt.Jwt;
+    try {
+      decoded = jwt.verify(token, key, {
+        algorithms: [algorithm],
+        issuer,
+        audience,
+        clockTolerance: clockToleranceSeconds,
+        clockTimestamp: Math.floor(clock() / 1000),
+        complete: true,
+      });
+    } catch (err) {
+      throw new InvalidTokenError(err instanceof Error ? err.message : 'unverifiable');
+    }
+    const typ = decoded.header.typ;
+    if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase())) {
+      throw new InvalidTokenError('typ is not at+jwt');
+    }
+    const payload = decoded.payload;
+    if (typeof payload !== 'object' || payload === null) throw new InvalidTokenError('payload is not an object');
+    const { sub, jti, iat, exp } = payload;
+    if (typeof exp !== 'number') throw new InvalidTokenError('exp missing');
+    if (typeof iat !== 'number') throw new InvalidTokenError('iat missing');
+    if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('sub missing');
+    if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('jti missing');
+    return { sub, jti, iat, exp };
+  }
+}

@@ -1,0 +1,16 @@
+import { NotAuthenticatedError } from '../domain/errors';
+
+/**
+ * The credentials of an `Authorization: Bearer <token>` header (RFC 6750 §2.1). The scheme
+ * name is case-insensitive (RFC 9110 §11.1); anything but Bearer counts as no credentials,
+ * as in FastAPI's OAuth2PasswordBearer.
+ */
+export function bearerToken(header: string | undefined): string {
+  if (!header) throw new NotAuthenticatedError();
+  const space = header.indexOf(' ');
+  const scheme = space === -1 ? header : header.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') throw new NotAuthenticatedError();
+  const token = space === -1 ? '' : header.slice(space + 1).trim();
+  if (token.length === 0) throw new NotAuthenticatedError();
+  return token;
+}

@@ -1,0 +1,54 @@
+// Loads openapi.yaml once at start-up, checks it against the OpenAPI meta-schema (the same
+// check express-openapi-validator would otherwise run lazily on the first request), and
+// lists its operations so the composition root can insist on a handler for each.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader';
+import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types';
+import { parse } from 'yaml';
+
+export const DEFAULT_CONTRACT_PATH = path.resolve(__dirname, '..', '..', 'openapi.yaml');
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+export interface ContractOperation {
+  readonly operationId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly statuses: readonly string[];
+}
+
+export interface Contract {
+  readonly document: OpenAPIV3.DocumentV3;
+  readonly yamlText: string;
+  readonly jsonText: string;
+  readonly operations: readonly ContractOperation[];
+}
+
+export class ContractError extends Error {
+  override readonly name = 'ContractError';
+}
+
+export function listOperations(document: OpenAPIV3.DocumentV3): ContractOperation[] {
+  const operations: ContractOperation[] = [];
+  for (const [route, item] of Object.entries(document.paths ?? {})) {
+    for (const method of METHODS) {
+      const op = (item as Record<string, OpenAPIV3.OperationObject | undefined>)[method];
+      if (!op) continue;
+      if (!op.operationId) throw new ContractError(`${method.toUpperCase()} ${route} has no operationId`);
+      operations.push({ operationId: op.operationId, method, path: route, statuses: Object.keys(op.responses ?? {}) });
+    }
+  }
+  return operations;
+}
+
+export async function loadContract(file: string = DEFAULT_CONTRACT_PATH): Promise<Contract> {
+  const yamlText = await readFile(file, 'utf8');
+  const document = parse(yamlText) as OpenAPIV3.DocumentV3;
+  try {
+    await new OpenApiSpecLoader({ apiDoc: structuredClone(document), validateApiSpec: true, $refParser: { mode: 'bundle' } }).load();
+  } catch (err) {
+    throw new ContractError(`${file} is not a valid OpenAPI document: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { document, yamlText, jsonText: JSON.stringify(document), operations: listOperations(document) };
+}

@@ -1,0 +1,89 @@
+// The HTTP server around the app: header limits, JSON answers to protocol errors Node would
+// otherwise answer with a bare status or a reset, and graceful shutdown.
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+
+export interface HttpServerOptions {
+  readonly maxHeaderBytes: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export interface HttpServer {
+  readonly server: Server;
+  listen(port: number, host: string): Promise<number>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, closes idle keep-alive
+   * sockets. Resolves true when everything drained, false when the timeout cut it short.
+   */
+  shutdown(): Promise<boolean>;
+}
+
+const jsonError = (status: number, reason: string, detail: string): string => {
+  const body = JSON.stringify({ detail });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+};
+
+export function createHttpServer(app: Express, logger: Logger, options: HttpServerOptions): HttpServer {
+  const server = createServer({ maxHeaderSize: options.maxHeaderBytes }, app);
+  // Slow-loris bounds; keep-alive a little above common load balancer idle timeouts.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code = err.code ?? '';
+    let response: string;
+    if (code === 'HPE_HEADER_OVERFLOW') {
+      response = jsonError(431, 'Request Header Fields Too Large', 'Request header fields too large');
+    } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      response = jsonError(408, 'Request Timeout', 'Request timeout');
+    } else {
+      response = jsonError(400, 'Bad Request', 'Bad request');
+    }
+    logger.info({ code }, 'client error');
+    socket.end(response);
+  });
+
+  let draining = false;
+  server.on('request', (_req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+  });
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      }),
+    shutdown: () =>
+      new Promise((resolve) => {
+        draining = true;
+        const timer = setTimeout(() => {
+          logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'shutdown timed out; closing remaining connections');
+          server.closeAllConnections();
+          resolve(false);
+        }, options.shutdownTimeoutMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+        // Idle keep-alive sockets would otherwise hold close() open until they time out.
+        server.closeIdleConnections();
+      }),
+  };
+}
