@@ -108,7 +108,7 @@ export class AccountService {
     const user = await users.findByKey(normalizeUsername(claims.sub).key);
     if (!user) throw new InvalidTokenError('user no longer exists');
     // A token minted before this account existed belonged to a deleted namesake.
-    if (claims.iat < Math.floor(user.createdAt.getTime() / 1000)) throw new InvalidTokenError('token predates the account');
+    if (claims.iat + tokens.leewaySeconds < Math.floor(user.createdAt.getTime() / 1000)) throw new InvalidTokenError('token predates the account');
     return user;
   }
 }

@@ -37,6 +37,11 @@ const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 export class TokenService {
   constructor(private readonly options: TokenServiceOptions) {}
 
+  /** Allowed clock skew between this process and whoever set a time we compare with. */
+  get leewaySeconds(): number {
+    return this.options.clockToleranceSeconds;
+  }
+
   issueAccessToken(subject: string): IssuedToken {
     const { key, algorithm, issuer, audience, ttlSeconds, clock } = this.options;
     const now = Math.floor(clock() / 1000);

@@ -1,0 +1,38 @@
+// Forges real JWTs for attack tests: any header, any claims, any key.
+import { createHmac } from 'node:crypto';
+import { TEST_JWT_SECRET } from './test-app';
+
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+export interface ForgeOptions {
+  header?: Record<string, unknown>;
+  claims?: Record<string, unknown>;
+  secret?: string;
+  /** HMAC digest; 'none' leaves the signature empty. */
+  digest?: 'sha256' | 'sha384' | 'sha512' | 'none';
+}
+
+/** Claims a valid token for `sub` would carry at `nowSeconds`. */
+export function validClaims(sub: string, nowSeconds: number): Record<string, unknown> {
+  return {
+    sub,
+    iat: nowSeconds,
+    nbf: nowSeconds,
+    exp: nowSeconds + 1800,
+    jti: 'test-jti',
+    iss: 'jwt-auth-service',
+    aud: 'jwt-auth-service',
+  };
+}
+
+export function forgeToken({ header, claims = {}, secret = TEST_JWT_SECRET, digest = 'sha256' }: ForgeOptions): string {
+  const alg = digest === 'none' ? 'none' : `HS${digest.slice(3)}`;
+  const signingInput = `${b64url(header ?? { alg, typ: 'at+jwt' })}.${b64url(claims)}`;
+  if (digest === 'none') return `${signingInput}.`;
+  return `${signingInput}.${createHmac(digest, secret).update(signingInput).digest('base64url')}`;
+}
+
+export function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
+  const part = token.split('.')[index] ?? '';
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
