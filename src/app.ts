@@ -186,8 +186,9 @@ export function createApp(deps: AppDeps): Express {
       apiSpec: contract.document,
       // Checked once at start-up by loadContract(); not again on the first request.
       validateApiSpec: false,
-      // allErrors: report every bad field at once, as FastAPI does.
-      validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
+      // As FastAPI: report every bad field at once, and ignore unknown query parameters
+      // (clients of the original may send some).
+      validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
       validateResponses: config.http.validateResponses,
       // Bearer tokens are verified by the handlers: the validator's check neither verifies
       // them nor sends the WWW-Authenticate challenge RFC 6750 §3 requires.

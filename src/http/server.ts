@@ -1,6 +1,6 @@
 // The HTTP server around the app: header limits, JSON answers to protocol errors Node would
 // otherwise answer with a bare status or a reset, and graceful shutdown.
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -53,9 +53,17 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
     socket.end(response);
   });
 
+  // Responses still being produced when shutdown starts tell their clients to close the
+  // connection, so keep-alive clients reconnect elsewhere instead of hitting a closed socket.
   let draining = false;
-  server.on('request', (_req, res) => {
-    if (draining) res.setHeader('Connection', 'close');
+  const pending = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) {
+      res.setHeader('Connection', 'close');
+      return;
+    }
+    pending.add(res);
+    res.on('close', () => pending.delete(res));
   });
 
   return {
@@ -72,6 +80,7 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
     shutdown: () =>
       new Promise((resolve) => {
         draining = true;
+        for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
         const timer = setTimeout(() => {
           logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'shutdown timed out; closing remaining connections');
           server.closeAllConnections();

@@ -60,9 +60,12 @@ function describe(error: ValidatorError): [msg: string, type: string] {
   }
 }
 
+/** Errors about a request part; others (e.g. a malformed multipart stream) are plain 400s. */
+const REQUEST_PART = /^[/.](body|query|headers|path|cookies|params)\b/;
+
 export function toValidationDetail(errors: ReadonlyArray<ValidatorError>): ValidationItem[] {
   return errors
-    .filter((e) => e.errorCode !== undefined)
+    .filter((e) => REQUEST_PART.test(e.path ?? ''))
     .map((e) => {
       const [msg, type] = describe(e);
       return { loc: location(e.path), msg, type };

@@ -19,7 +19,7 @@ export class ContractCoverage {
     this.ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(this.ajv);
     this.ajv.addKeyword({ keyword: 'example' });
-    this.ajv.addSchema({ $id: 'openapi', components: contract.document.components } as object);
+    this.ajv.addSchema({ $id: 'openapi', components: contract.document.components });
   }
 
   private responseFor(operationId: string, status: number): ResponseObject | undefined {

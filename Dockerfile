@@ -1,0 +1,55 @@
+# JWT auth service: multi-stage image.
+# Classic-builder compatible (no BuildKit-only syntax: no RUN --mount, no heredocs),
+# so it builds with docker.io's legacy builder, `docker-compose` v1 and testcontainers.
+#
+# Registry access for `npm ci`: if your network needs an explicit proxy, Docker passes
+# HTTP_PROXY/HTTPS_PROXY/NO_PROXY through automatically (predefined build args, or
+# "proxies" in ~/.docker/config.json); nothing proxy-specific lives in this file.
+
+# ---------------------------------------------------------------------------
+# build stage: dev dependencies + TypeScript compile -> dist/
+# ---------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+# ARG (not ENV): only set while building, not in the final image.
+ARG NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /app
+
+# Lockfile first so the dependency layer is cached across source edits.
+# `.npmrc*` is optional (glob), it carries the project's npm settings.
+COPY package.json package-lock.json .npmrc* ./
+RUN npm ci --no-audit --no-fund
+
+COPY tsconfig*.json openapi.yaml ./
+COPY src ./src
+RUN npm run build
+
+# ---------------------------------------------------------------------------
+# runtime stage: production dependencies + compiled JS only
+# ---------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+ARG NPM_CONFIG_UPDATE_NOTIFIER=false
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY package.json package-lock.json .npmrc* ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force \
+ && rm -rf /root/.npm /tmp/*
+
+# Everything under /app is owned by root and only readable by the app user,
+# so a compromised process cannot rewrite its own code.
+COPY --from=build /app/dist ./dist
+COPY openapi.yaml ./
+
+USER node
+EXPOSE 8000
+
+# Exit 0 only when GET /healthz answers 200 (PORT respected if set).
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "require('http').get({host:'127.0.0.1',port:process.env.PORT||8000,path:'/healthz',timeout:2500},r=>{r.resume();process.exit(r.statusCode===200?0:1)}).on('timeout',function(){this.destroy(new Error('timeout'))}).on('error',()=>process.exit(1))"]
+
+STOPSIGNAL SIGTERM
+# node runs as PID 1: the app installs its own SIGTERM/SIGINT handlers (graceful
+# shutdown), so no init is required for signals. docker-compose.yml adds `init: true`
+# anyway to reap any zombie children; with plain `docker run` use `--init` likewise.
+CMD ["node", "dist/main.js"]
