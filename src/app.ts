@@ -26,6 +26,7 @@ import { loadContract, type Contract } from './http/contract';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { createHandlers, type OperationHandlers } from './http/handlers';
 import { createRequestLogger } from './http/request-logging';
+import { createMetrics, type Metrics } from './metrics';
 
 export interface Lifecycle {
   /** Set when shutdown begins: readiness turns false so load balancers stop sending traffic. */
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly users: UserStore;
   readonly accounts: AccountService;
   readonly lifecycle: Lifecycle;
+  /** undefined when METRICS_ENABLED=false. */
+  readonly metrics: Metrics | undefined;
 }
 
 /** Collaborators a caller (a test, a future PostgreSQL wiring) may supply instead of the defaults. */
@@ -74,7 +77,12 @@ export async function createDependencies(
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
 
   const rl = config.rateLimit;
-  const events = combineSinks(auditSink(logger), ...(overrides.events ? [overrides.events] : []));
+  const metrics = config.metrics.enabled ? createMetrics() : undefined;
+  const events = combineSinks(
+    auditSink(logger),
+    ...(metrics ? [metrics.events] : []),
+    ...(overrides.events ? [overrides.events] : []),
+  );
   const accounts = new AccountService({
     users,
     hasher,
@@ -99,7 +107,7 @@ export async function createDependencies(
     clock,
   });
 
-  return { config, logger, contract, users, accounts, lifecycle: { draining: false } };
+  return { config, logger, contract, users, accounts, lifecycle: { draining: false }, metrics };
 }
 
 /** Fails start-up unless handlers and contract operations match one to one. */
@@ -118,10 +126,12 @@ export function checkHandlers(contract: Contract, handlers: OperationHandlers): 
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { config, logger, contract, users, accounts, lifecycle } = deps;
+  const { config, logger, contract, users, accounts, lifecycle, metrics } = deps;
 
   const handlers = createHandlers({
     accounts,
+    // Served here unless disabled or moved to METRICS_PORT (see main.ts).
+    metrics: metrics && config.metrics.port === undefined ? metrics.registry : undefined,
     isReady: async () => {
       if (lifecycle.draining) return false;
       try {
@@ -142,6 +152,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.http.trustProxy);
 
   app.use(createRequestLogger(logger));
+  if (metrics) app.use(metrics.httpMiddleware);
   app.use(helmet());
   if (config.http.corsOrigins.length > 0) {
     const allowed = new Set(config.http.corsOrigins);

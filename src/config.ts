@@ -90,6 +90,8 @@ const envSchema = z
     VALIDATE_RESPONSES: boolean(true),
     MAX_HEADER_BYTES: integer(4096, 65536, 16384),
     SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, 10_000),
+    METRICS_ENABLED: boolean(true),
+    METRICS_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).optional()),
   })
   .superRefine((env, ctx) => {
     const secret = env.JWT_SECRET;
@@ -136,6 +138,11 @@ export interface Config {
     readonly validateResponses: boolean;
     readonly maxHeaderBytes: number;
     readonly shutdownTimeoutMs: number;
+  };
+  readonly metrics: {
+    readonly enabled: boolean;
+    /** undefined: served at /metrics on the main port; otherwise only on this port. */
+    readonly port: number | undefined;
   };
   readonly rateLimit: {
     readonly enabled: boolean;
@@ -199,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxHeaderBytes: e.MAX_HEADER_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
+    metrics: { enabled: e.METRICS_ENABLED, port: e.METRICS_PORT },
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
       loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,

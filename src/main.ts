@@ -1,6 +1,7 @@
 // The process: load config, build the app, listen, and shut down cleanly on SIGTERM/SIGINT.
 import { createApp, createDependencies } from './app';
 import { ConfigError, loadConfig } from './config';
+import { createMetricsServer } from './http/metrics-server';
 import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
 
@@ -26,12 +27,21 @@ async function main(): Promise<void> {
   const port = await http.listen(config.port, config.host);
   logger.info({ port, host: config.host }, 'listening');
 
+  const metricsServer =
+    deps.metrics && config.metrics.port !== undefined ? createMetricsServer(deps.metrics.registry) : undefined;
+  if (metricsServer) {
+    await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.host, resolve));
+    logger.info({ port: config.metrics.port }, 'metrics listening');
+  }
+
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     deps.lifecycle.draining = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     void http.shutdown().then((drained) => {
       logger.info({ drained }, 'stopped');
       logger.flush();

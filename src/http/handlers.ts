@@ -1,6 +1,7 @@
 // One thin handler per operationId in openapi.yaml: unpack the request, call the domain,
 // shape the response. Errors go to error-handler.ts.
 import type { Request, RequestHandler } from 'express';
+import type { Registry } from 'prom-client';
 import type { AccountService } from '../domain/account-service';
 import { UnsupportedGrantTypeError } from '../domain/errors';
 import type { User } from '../domain/user-store';
@@ -10,6 +11,8 @@ export interface HandlerDeps {
   readonly accounts: AccountService;
   /** Resolves true when the service can take traffic (store reachable, not draining). */
   readonly isReady: () => Promise<boolean>;
+  /** The registry to expose at GET /metrics; undefined answers 404 there. */
+  readonly metrics?: Registry | undefined;
 }
 
 interface CredentialsBody {
@@ -27,7 +30,7 @@ export function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
-export function createHandlers({ accounts, isReady }: HandlerDeps): OperationHandlers {
+export function createHandlers({ accounts, isReady, metrics }: HandlerDeps): OperationHandlers {
   const currentUser = (req: Request): Promise<User> => accounts.authenticate(bearerToken(req.headers.authorization));
 
   return {
@@ -61,6 +64,15 @@ export function createHandlers({ accounts, isReady }: HandlerDeps): OperationHan
     getReadiness: async (_req, res) => {
       const ready = await isReady();
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+    },
+
+    getMetrics: async (_req, res) => {
+      if (!metrics) {
+        res.status(404).json({ detail: 'Not Found' });
+        return;
+      }
+      const text = await metrics.metrics();
+      res.type(metrics.contentType).send(text);
     },
   };
 }

@@ -1,0 +1,90 @@
+// Prometheus metrics (prom-client) on a registry of the app's own: request durations by route
+// and status, authentication outcomes, and the default process metrics.
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { AuthEventSink } from './domain/auth-events';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Times every request; route is the contract path, so label cardinality stays bounded. */
+  readonly httpMiddleware: RequestHandler;
+  readonly events: AuthEventSink;
+}
+
+interface OpenApiRequest {
+  openapi?: { openApiRoute?: string };
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration in seconds, by method, contract route and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const logins = new Counter({
+    name: 'auth_logins_total',
+    help: 'Login attempts at /token by outcome (success, failure, throttled)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const signups = new Counter({
+    name: 'auth_signups_total',
+    help: 'Sign-up attempts by outcome (success, rejected, throttled)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const tokensIssued = new Counter({
+    name: 'auth_tokens_issued_total',
+    help: 'Access tokens issued',
+    registers: [registry],
+  });
+  const rateLimited = new Counter({
+    name: 'auth_rate_limit_rejections_total',
+    help: 'Requests refused with 429 by the login or sign-up throttle',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+  });
+  const rehashed = new Counter({
+    name: 'auth_password_rehashes_total',
+    help: 'Stored password hashes upgraded to the current argon2id parameters at login',
+    registers: [registry],
+  });
+
+  const httpMiddleware: RequestHandler = (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      const route = (req as OpenApiRequest).openapi?.openApiRoute ?? (req.path.startsWith('/docs') ? '/docs' : 'unmatched');
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      duration.observe({ method: req.method, route, status_code: res.statusCode }, seconds);
+    });
+    next();
+  };
+
+  const events: AuthEventSink = {
+    record: (event) => {
+      switch (event.type) {
+        case 'login':
+          logins.inc({ outcome: event.outcome });
+          if (event.outcome === 'throttled') rateLimited.inc({ scope: 'login' });
+          break;
+        case 'signup':
+          signups.inc({ outcome: event.outcome });
+          if (event.outcome === 'throttled') rateLimited.inc({ scope: 'signup' });
+          break;
+        case 'token_issued':
+          tokensIssued.inc();
+          break;
+        case 'password_rehashed':
+          rehashed.inc();
+          break;
+      }
+    },
+  };
+
+  return { registry, httpMiddleware, events };
+}
