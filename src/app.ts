@@ -10,6 +10,7 @@ import swaggerUi from 'swagger-ui-express';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import type { Config } from './config';
 import { MemoryAttemptCounter } from './data-access/memory-attempt-counter';
+import { MemoryRevocationStore } from './data-access/memory-revocation-store';
 import { MemoryUserStore } from './data-access/memory-user-store';
 import { AccountService } from './domain/account-service';
 import type { AttemptCounter } from './domain/attempt-counter';
@@ -19,6 +20,7 @@ import { Argon2idHasher, type PasswordHasher } from './domain/password-hasher';
 import { PasswordPolicy } from './domain/password-policy';
 import { RateLimiter } from './domain/rate-limiter';
 import { TokenService } from './domain/token-service';
+import type { RevocationStore } from './domain/revocation-store';
 import type { UserStore } from './domain/user-store';
 import { auditSink } from './audit-log';
 import { BODY_LIMIT_BYTES, rejectOversizedBody } from './http/body-size';
@@ -49,6 +51,7 @@ export interface DependencyOverrides {
   readonly clock?: Clock;
   readonly users?: UserStore;
   readonly attempts?: AttemptCounter;
+  readonly revocations?: RevocationStore;
   readonly hasher?: PasswordHasher;
   readonly contract?: Contract;
   readonly events?: AuthEventSink;
@@ -96,6 +99,7 @@ export async function createDependencies(
       clockToleranceSeconds: config.jwt.clockToleranceSeconds,
       clock,
     }),
+    revocations: overrides.revocations ?? new MemoryRevocationStore(clock),
     loginLimiter: new RateLimiter(attempts, clock, 'login', rl.enabled),
     signupLimiter: new RateLimiter(attempts, clock, 'signup', rl.enabled),
     limits: {

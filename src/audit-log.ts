@@ -8,6 +8,7 @@ export function auditSink(logger: Logger): AuthEventSink {
     record: (event) => {
       if (event.type === 'token_issued') return;
       const level = event.type === 'login' && event.outcome !== 'success' ? 'warn' : 'info';
+      // jti identifies a token without being one: safe to log, and what revocation needs.
       audit[level]({ audit: event }, `${event.type} ${'outcome' in event ? event.outcome : ''}`.trim());
     },
   };

@@ -49,6 +49,11 @@ export function createMetrics(): Metrics {
     labelNames: ['scope'] as const,
     registers: [registry],
   });
+  const revoked = new Counter({
+    name: 'auth_tokens_revoked_total',
+    help: 'Access tokens revoked at /revoke',
+    registers: [registry],
+  });
   const rehashed = new Counter({
     name: 'auth_password_rehashes_total',
     help: 'Stored password hashes upgraded to the current argon2id parameters at login',
@@ -78,6 +83,9 @@ export function createMetrics(): Metrics {
           break;
         case 'token_issued':
           tokensIssued.inc();
+          break;
+        case 'token_revoked':
+          revoked.inc();
           break;
         case 'password_rehashed':
           rehashed.inc();

@@ -12,6 +12,7 @@ import {
 import type { PasswordHasher } from './password-hasher';
 import { normalizePassword, type PasswordPolicy } from './password-policy';
 import type { LimitRule, RateLimiter } from './rate-limiter';
+import type { RevocationStore } from './revocation-store';
 import type { IssuedToken, TokenService } from './token-service';
 import type { User, UserStore } from './user-store';
 import { normalizeUsername, parseNewUsername } from './username';
@@ -21,6 +22,7 @@ export interface AccountServiceDeps {
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
   readonly tokens: TokenService;
+  readonly revocations: RevocationStore;
   readonly loginLimiter: RateLimiter;
   readonly signupLimiter: RateLimiter;
   readonly limits: {
@@ -103,12 +105,30 @@ export class AccountService {
 
   /** The user a Bearer token speaks for; throws InvalidTokenError for any refusal. */
   async authenticate(token: string): Promise<User> {
-    const { users, tokens } = this.deps;
+    const { users, tokens, revocations } = this.deps;
     const claims = tokens.verifyAccessToken(token);
+    if (await revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked');
     const user = await users.findByKey(normalizeUsername(claims.sub).key);
     if (!user) throw new InvalidTokenError('user no longer exists');
     // A token minted before this account existed belonged to a deleted namesake.
     if (claims.iat + tokens.leewaySeconds < Math.floor(user.createdAt.getTime() / 1000)) throw new InvalidTokenError('token predates the account');
     return user;
+  }
+
+  /**
+   * RFC 7009: revokes an access token this service issued. Tokens that are invalid, expired
+   * or not ours are ignored, as §2.2 requires ("the client cannot handle such an error").
+   */
+  async revoke(token: string): Promise<void> {
+    const { tokens, revocations, events } = this.deps;
+    let claims;
+    try {
+      claims = tokens.verifyAccessToken(token);
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return;
+      throw err;
+    }
+    await revocations.revoke(claims.jti, (claims.exp + tokens.leewaySeconds) * 1000);
+    events.record({ type: 'token_revoked', username: claims.sub, jti: claims.jti });
   }
 }

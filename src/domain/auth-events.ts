@@ -5,6 +5,7 @@ export type AuthEvent =
   | { readonly type: 'signup'; readonly outcome: 'success' | 'rejected' | 'throttled'; readonly username: string; readonly ip: string; readonly reason?: string }
   | { readonly type: 'login'; readonly outcome: 'success' | 'failure' | 'throttled'; readonly username: string; readonly ip: string; readonly reason?: string }
   | { readonly type: 'token_issued'; readonly username: string; readonly jti: string }
+  | { readonly type: 'token_revoked'; readonly username: string; readonly jti: string }
   | { readonly type: 'password_rehashed'; readonly username: string };
 
 export interface AuthEventSink {

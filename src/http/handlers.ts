@@ -47,6 +47,12 @@ export function createHandlers({ accounts, isReady, metrics }: HandlerDeps): Ope
       res.json({ access_token: issued.token, token_type: 'bearer', expires_in: issued.expiresIn });
     },
 
+    revokeToken: async (req, res) => {
+      const { token } = req.body as { token: string };
+      await accounts.revoke(token);
+      res.json({});
+    },
+
     getProtected: async (req, res) => {
       const user = await currentUser(req);
       res.json({ message: `Hello ${user.username}! This is a protected route` });

@@ -5,6 +5,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { Argon2idHasher, type PasswordHasher } from '../../src/domain/password-hasher';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
+import { createMetricsServer } from '../../src/http/metrics-server';
 import { ContractCoverage } from '../helpers/contract-coverage';
 import { buildTestApp, sharedContract, type TestApp } from '../helpers/test-app';
 import { decodePart, forgeToken, validClaims } from '../helpers/tokens';
@@ -494,6 +495,49 @@ describe('GET /protected', () => {
   });
 });
 
+describe('POST /revoke (RFC 7009)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    await signup(t.app, 'leaver').expect(200);
+  });
+
+  const revoke = (form: Record<string, string>) => request(t.app).post('/revoke').type('form').send(form);
+
+  it('when a valid token is revoked, then 200 and that token is refused with invalid_token while a new login works', async () => {
+    const first = (await login(t.app, 'leaver').expect(200)).body.access_token as string;
+    const second = (await login(t.app, 'leaver').expect(200)).body.access_token as string;
+
+    const res = coverage.check(await revoke({ token: first, token_type_hint: 'access_token' }), 'revokeToken');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+
+    const refused = coverage.check(await request(t.app).get('/protected').set('Authorization', `Bearer ${first}`), 'getProtected');
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ detail: 'Invalid token' });
+    expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    await request(t.app).get('/protected').set('Authorization', `Bearer ${second}`).expect(200);
+  });
+
+  it('when the token is garbage or forged, then still 200 (RFC 7009 §2.2) and nothing changes', async () => {
+    const res = coverage.check(await revoke({ token: 'not-a-token' }), 'revokeToken');
+    expect(res.status).toBe(200);
+    coverage.check(await revoke({ token: forgeToken({ secret: 'x'.repeat(48), claims: validClaims('leaver', nowSeconds(t)) }) }), 'revokeToken');
+  });
+
+  it('when the token field is missing, then 422 naming it', async () => {
+    const res = coverage.check(await revoke({ token_type_hint: 'access_token' }), 'revokeToken');
+    expect(res.status).toBe(422);
+    expect(res.body.detail[0]).toMatchObject({ loc: ['body', 'token'], type: 'value_error.missing' });
+  });
+
+  it('when the body is JSON, then 415; when over 16 KiB, then 413', async () => {
+    coverage.check(await request(t.app).post('/revoke').send({ token: 'x' }), 'revokeToken');
+    const big = coverage.check(await revoke({ token: 'x'.repeat(17_000) }), 'revokeToken');
+    expect(big.status).toBe(413);
+  });
+});
+
 describe('GET /users/me', () => {
   it('when the token is valid, then 200 with the username and creation time', async () => {
     const t = await buildTestApp();
@@ -576,7 +620,6 @@ describe('GET /metrics', () => {
   it('when METRICS_PORT is set, then the public port answers 404 and the metrics server serves them', async () => {
     const t = await buildTestApp({ METRICS_PORT: '9464' });
     await request(t.app).get('/metrics').expect(404);
-    const { createMetricsServer } = await import('../../src/http/metrics-server');
     const server = createMetricsServer(t.deps.metrics!.registry);
     const res = await request(server).get('/metrics');
     expect(res.status).toBe(200);
