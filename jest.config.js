@@ -10,5 +10,5 @@ const project = (name, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [project('unit'), project('contract'), project('smoke')],
+  projects: [project('unit'), project('contract'), project('smoke', { setupFilesAfterEnv: ['<rootDir>/test/smoke/setup.ts'] })],
 };
