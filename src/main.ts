@@ -24,15 +24,8 @@ async function main(): Promise<void> {
     maxHeaderBytes: config.http.maxHeaderBytes,
     shutdownTimeoutMs: config.http.shutdownTimeoutMs,
   });
-  const port = await http.listen(config.port, config.host);
-  logger.info({ port, host: config.host }, 'listening');
-
   const metricsServer =
     deps.metrics && config.metrics.port !== undefined ? createMetricsServer(deps.metrics.registry) : undefined;
-  if (metricsServer) {
-    await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.host, resolve));
-    logger.info({ port: config.metrics.port }, 'metrics listening');
-  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -55,6 +48,13 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason }, 'unhandled promise rejection');
   });
+
+  const port = await http.listen(config.port, config.host);
+  logger.info({ port, host: config.host }, 'listening');
+  if (metricsServer) {
+    await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.host, resolve));
+    logger.info({ port: config.metrics.port }, 'metrics listening');
+  }
 }
 
 main().catch((err: unknown) => {
