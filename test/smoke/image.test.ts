@@ -1,0 +1,186 @@
+// The production image, built from the repository's Dockerfile and run with testcontainers:
+// the seed scenario over real HTTP, one failure per endpoint, Swagger UI, JSON logs without
+// secrets, a non-root process, the HEALTHCHECK, and `docker stop` draining a request in flight.
+//
+// Needs a Docker engine and the node:20-bookworm-slim base image: `sudo bash scripts/provision.sh`.
+// The testcontainers env (Ryuk off, host override) is set in test/smoke/setup.ts.
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import {
+  ROOT,
+  SMOKE_JWT_SECRET,
+  inspectContainer,
+  inspectImage,
+  recordFigures,
+  requireDocker,
+  run,
+  runOk,
+  sleep,
+  uniqueUsername,
+  waitForHealthy,
+} from '../helpers/smoke-env';
+import {
+  SMOKE_PASSWORD,
+  parseRawResponse,
+  protectedRoute,
+  seedScenario,
+  signup,
+  startPartialTokenRequest,
+  token,
+} from '../helpers/smoke-http';
+
+// A fixed tag, kept after the run (like compose's jwt-auth-service:local): it and its untagged
+// parent layers are the build cache that makes the next run's build take seconds. Deleting it
+// would prune that cache; rebuilding after a source change simply moves the tag.
+const IMAGE = 'jwt-auth-service:smoke';
+const STOP_TIMEOUT_S = 10;
+
+let container: StartedTestContainer | undefined;
+let containerId = '';
+let base = '';
+/** every access token the service handed out in this file: none may show up in its logs */
+const issuedTokens: string[] = [];
+const figures: Record<string, unknown> = {};
+
+beforeAll(async () => {
+  requireDocker();
+
+  const buildStart = Date.now();
+  const image = await GenericContainer.fromDockerfile(ROOT).build(IMAGE, { deleteOnExit: false });
+  figures.imageBuildSeconds = (Date.now() - buildStart) / 1000;
+  const info = await inspectImage(IMAGE);
+  figures.imageSizeBytes = info.Size;
+  figures.imageSizeMB = Math.round((info.Size / 1e6) * 10) / 10;
+
+  const startAt = Date.now();
+  container = await image
+    .withEnvironment({ JWT_SECRET: SMOKE_JWT_SECRET }) // TEST FIXTURE secret, see smoke-env.ts
+    .withExposedPorts(8000)
+    .withAutoRemove(false) // keep it after `stop` so its exit code and logs can be read
+    .withWaitStrategy(Wait.forHttp('/healthz', 8000).forStatusCode(200))
+    .withStartupTimeout(60_000)
+    .start();
+  containerId = container.getId();
+  figures.startToListeningSeconds = (Date.now() - startAt) / 1000;
+  base = `http://${container.getHost()}:${container.getMappedPort(8000)}`;
+
+  // The Docker HEALTHCHECK (interval 5 s: the first probe runs ~5 s after start).
+  figures.startToHealthySeconds = await waitForHealthy(containerId, startAt, 30_000);
+}, 900_000);
+
+afterAll(async () => {
+  if (Object.keys(figures).length > 0) recordFigures('image', figures);
+  if (containerId) await run('docker', ['rm', '-f', '-v', containerId]);
+  else if (container) await container.stop({ timeout: 0 }).catch(() => undefined);
+}, 120_000);
+
+describe('the production image', () => {
+  it('passes its Docker HEALTHCHECK (State.Health.Status = healthy)', async () => {
+    const info = await inspectContainer(containerId);
+    expect(info.State.Health?.Status).toBe('healthy');
+    expect(info.State.Health?.Log.at(-1)).toEqual(expect.objectContaining({ ExitCode: 0 }));
+  });
+
+  it('runs the service as a non-root user', async () => {
+    const info = await inspectContainer(containerId);
+    expect(info.Config.User).toBeTruthy();
+    expect(['root', '0', '0:0']).not.toContain(info.Config.User);
+    const id = await container!.exec(['id', '-u']);
+    expect(id.exitCode).toBe(0);
+    expect(id.output.trim()).toMatch(/^\d+$/);
+    expect(id.output.trim()).not.toBe('0');
+  });
+
+  it('serves the seed scenario: signup -> token -> protected', async () => {
+    issuedTokens.push(await seedScenario(base, uniqueUsername('licat')));
+  });
+
+  it('answers each endpoint\'s documented failure', async () => {
+    const username = uniqueUsername('taken');
+    expect((await signup(base, username)).status).toBe(200);
+
+    const taken = await signup(base, username);
+    expect({ status: taken.status, body: taken.body }).toEqual({ status: 400, body: { detail: 'Username already exists' } });
+
+    const wrong = await token(base, username, 'not the right password at all');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual(expect.objectContaining({ detail: 'Incorrect username or password' }));
+
+    const anonymous = await protectedRoute(base);
+    expect({ status: anonymous.status, body: anonymous.body }).toEqual({ status: 401, body: { detail: 'Not authenticated' } });
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('serves Swagger UI at /docs/', async () => {
+    const res = await fetch(`${base}/docs/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toMatch(/swagger-ui/i);
+    expect(html).toContain('id="swagger-ui"');
+  });
+
+  it('on `docker stop`, finishes a request still in flight, then exits 0 before the stop timeout', async () => {
+    const username = uniqueUsername('drainee');
+    expect((await signup(base, username)).status).toBe(200);
+
+    const host = container!.getHost();
+    const port = container!.getMappedPort(8000);
+    const exchange = await startPartialTokenRequest(host, port, username);
+    await sleep(200); // let the headers reach the service through docker-proxy
+
+    const stopAt = Date.now();
+    const stopped = container!.stop({ timeout: STOP_TIMEOUT_S * 1000, remove: false }).then(() => Date.now());
+    await sleep(300);
+    exchange.finish();
+
+    const raw = await exchange.response;
+    const stopDoneAt = await stopped;
+    const { status, body } = parseRawResponse(raw);
+    expect({ status, tokenType: body?.token_type }).toEqual({ status: 200, tokenType: 'bearer' });
+    expect(typeof body.access_token).toBe('string');
+    issuedTokens.push(body.access_token as string);
+
+    const info = await inspectContainer(containerId);
+    figures.stopToExitSeconds = (stopDoneAt - stopAt) / 1000;
+    figures.stopToExitByFinishedAtSeconds = (Date.parse(info.State.FinishedAt) - stopAt) / 1000;
+    // 0 = it exited by itself after draining; 137 would mean the 10 s timeout SIGKILLed it.
+    expect({ running: info.State.Running, exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled }).toEqual({
+      running: false,
+      exitCode: 0,
+      oomKilled: false,
+    });
+  });
+
+  it('logged JSON lines only, none carrying a password, token or the secret', async () => {
+    // After the stop test: the logs cover the container's whole life, shutdown included.
+    const logs = await runOk('docker', ['logs', containerId]);
+    const lines = `${logs.stdout}\n${logs.stderr}`.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThan(5);
+    const notJson = lines.filter((line) => {
+      try {
+        return typeof JSON.parse(line) !== 'object';
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson).toEqual([]);
+
+    expect(issuedTokens.length).toBeGreaterThanOrEqual(2);
+    const secrets = [SMOKE_PASSWORD, encodeURIComponent(SMOKE_PASSWORD), 'correct+horse', SMOKE_JWT_SECRET, ...issuedTokens];
+    for (const secret of secrets) {
+      expect(lines.filter((l) => l.includes(secret))).toEqual([]);
+    }
+    // No token fragment either: a JWT's signature part is unique to it.
+    for (const t of issuedTokens) {
+      const signature = t.split('.')[2]!;
+      expect(lines.filter((l) => l.includes(signature))).toEqual([]);
+    }
+
+    // The drained request was answered after shutdown began.
+    const msgs = lines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '');
+    const shutdownAt = msgs.findIndex((m) => m.startsWith('shutting down'));
+    expect(shutdownAt).toBeGreaterThanOrEqual(0);
+    expect(msgs.slice(shutdownAt + 1)).toContain('POST 200');
+    expect(msgs.at(-1)).toBe('stopped');
+  });
+});
