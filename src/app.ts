@@ -157,7 +157,6 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(createRequestLogger(logger));
   if (metrics) app.use(metrics.httpMiddleware);
-  app.use(helmet());
   if (config.http.corsOrigins.length > 0) {
     const allowed = new Set(config.http.corsOrigins);
     app.use(
@@ -171,15 +170,12 @@ export function createApp(deps: AppDeps): Express {
     );
   }
 
-  // The contract itself, and Swagger UI over it (outside request validation).
-  app.get('/openapi.yaml', (_req, res) => {
-    res.type('application/yaml').send(contract.yamlText);
-  });
-  app.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(contract.jsonText);
-  });
+  // Swagger UI (outside request validation). Its page needs scripts, styles and images from
+  // this origin; upgrade-insecure-requests is dropped so it also loads over plain-HTTP
+  // addresses other than localhost (e.g. http://host:8000/docs from another machine).
   app.use(
     '/docs',
+    helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }),
     swaggerUi.serve,
     swaggerUi.setup(contract.document, {
       customSiteTitle: contract.document.info.title,
@@ -187,7 +183,22 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  // Everything below is API: never cached (RFC 6749 §5.1 demands it for /token).
+  // Everything else is an API answering JSON: nothing may load, frame or run from it
+  // (OWASP REST Security Cheat Sheet: "default-src 'none'; frame-ancestors 'none'").
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      frameguard: { action: 'deny' },
+    }),
+  );
+  app.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(contract.yamlText);
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(contract.jsonText);
+  });
+
+  // API responses are never cached (RFC 6749 §5.1 demands it for /token).
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');

@@ -49,7 +49,8 @@ describe('security headers (OWASP ASVS 5.0 §3.4)', () => {
     const res = await request(t.app).get('/healthz');
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['cache-control']).toBe('no-store');
   });
@@ -106,6 +107,8 @@ describe('the published contract and Swagger UI', () => {
   it('GET /docs/ serves Swagger UI whose Authorize flow posts to the root-relative /token', async () => {
     const res = await request(t.app).get('/docs/').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(res.text).toContain('swagger-ui');
     const init = await request(t.app).get('/docs/swagger-ui-init.js').expect(200);
     expect(init.text).toContain('"tokenUrl": "/token"');
