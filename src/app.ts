@@ -65,8 +65,11 @@ export async function createDependencies(
   const clock = overrides.clock ?? systemClock;
   const users = overrides.users ?? new MemoryUserStore();
   const attempts = overrides.attempts ?? new MemoryAttemptCounter(clock);
-  const hasher = overrides.hasher ?? (await Argon2idHasher.create(config.password.argon2));
-  const contract = overrides.contract ?? (await loadContract());
+  // The dummy hash runs on the thread pool while the contract is parsed and checked here.
+  const [hasher, contract] = await Promise.all([
+    overrides.hasher ?? Argon2idHasher.create(config.password.argon2),
+    overrides.contract ?? loadContract(),
+  ]);
 
   let secret = config.jwt.secret;
   if (secret === undefined) {
