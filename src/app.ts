@@ -27,7 +27,8 @@ import { BODY_LIMIT_BYTES, rejectOversizedBody } from './http/body-size';
 import { loadContract, type Contract } from './http/contract';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { createHandlers, type OperationHandlers } from './http/handlers';
-import { createRequestLogger } from './http/request-logging';
+import { installRequestLogging } from './http/request-logging';
+import { memoiseValidatorRouteMatchers } from './http/validator-route-cache';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface Lifecycle {
@@ -158,8 +159,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', config.http.trustProxy);
 
-  app.use(createRequestLogger(logger));
-  if (metrics) app.use(metrics.httpMiddleware);
+  app.use(installRequestLogging(app, logger, metrics ? [metrics.observeRequest] : []));
   if (config.http.corsOrigins.length > 0) {
     const allowed = new Set(config.http.corsOrigins);
     app.use(
@@ -210,6 +210,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(rejectOversizedBody);
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
   app.use(express.urlencoded({ limit: BODY_LIMIT_BYTES, extended: false, parameterLimit: 20 }));
+  memoiseValidatorRouteMatchers();
   app.use(
     OpenApiValidator.middleware({
       apiSpec: contract.document,

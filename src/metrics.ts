@@ -1,13 +1,13 @@
 // Prometheus metrics (prom-client) on a registry of the app's own: request durations by route
 // and status, authentication outcomes, and the default process metrics.
-import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { AuthEventSink } from './domain/auth-events';
+import type { RequestObserver } from './http/request-logging';
 
 export interface Metrics {
   readonly registry: Registry;
-  /** Times every request; route is the contract path, so label cardinality stays bounded. */
-  readonly httpMiddleware: RequestHandler;
+  /** Records every request's duration; route is the contract path, so label cardinality stays bounded. */
+  readonly observeRequest: RequestObserver;
   readonly events: AuthEventSink;
 }
 
@@ -60,14 +60,9 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
-  const httpMiddleware: RequestHandler = (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = (req as OpenApiRequest).openapi?.openApiRoute ?? (req.path.startsWith('/docs') ? '/docs' : 'unmatched');
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      duration.observe({ method: req.method, route, status_code: res.statusCode }, seconds);
-    });
-    next();
+  const observeRequest: RequestObserver = (req, res, seconds) => {
+    const route = (req as OpenApiRequest).openapi?.openApiRoute ?? (req.path.startsWith('/docs') ? '/docs' : 'unmatched');
+    duration.observe({ method: req.method, route, status_code: res.statusCode }, seconds);
   };
 
   const events: AuthEventSink = {
@@ -94,5 +89,5 @@ export function createMetrics(): Metrics {
     },
   };
 
-  return { registry, httpMiddleware, events };
+  return { registry, observeRequest, events };
 }

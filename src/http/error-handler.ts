@@ -66,7 +66,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     return;
   }
   if (err instanceof InvalidTokenError) {
-    req.log?.info({ reason: err.reason }, 'token refused');
+    req.log.info({ reason: err.reason }, 'token refused');
     res.setHeader('WWW-Authenticate', INVALID_TOKEN_CHALLENGE);
     sendDetail(res, 401, err.message);
     return;
@@ -135,6 +135,6 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     return;
   }
 
-  req.log?.error({ err }, 'unhandled error');
+  req.log.error({ err }, 'unhandled error');
   sendDetail(res, 500, 'Internal Server Error');
 };
