@@ -23,7 +23,7 @@ import { TokenService } from './domain/token-service';
 import type { RevocationStore } from './domain/revocation-store';
 import type { UserStore } from './domain/user-store';
 import { auditSink } from './audit-log';
-import { BODY_LIMIT_BYTES, rejectOversizedBody } from './http/body-size';
+import { apiPreamble, BODY_LIMIT_BYTES, recordHeaders } from './http/api-preamble';
 import { loadContract, type Contract } from './http/contract';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { createHandlers, type OperationHandlers } from './http/handlers';
@@ -186,14 +186,6 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  // Everything else is an API answering JSON: nothing may load, frame or run from it
-  // (OWASP REST Security Cheat Sheet: "default-src 'none'; frame-ancestors 'none'").
-  app.use(
-    helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      frameguard: { action: 'deny' },
-    }),
-  );
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(contract.yamlText);
   });
@@ -201,15 +193,26 @@ export function createApp(deps: AppDeps): Express {
     res.type('application/json').send(contract.jsonText);
   });
 
-  // API responses are never cached (RFC 6749 §5.1 demands it for /token).
-  app.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    next();
-  });
-  app.use(rejectOversizedBody);
-  app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
-  app.use(express.urlencoded({ limit: BODY_LIMIT_BYTES, extended: false, parameterLimit: 20 }));
+  // Everything else is an API answering JSON: nothing may load, frame or run from it
+  // (OWASP REST Security Cheat Sheet: "default-src 'none'; frame-ancestors 'none'"), and
+  // nothing is cached (RFC 6749 §5.1 demands it for /token). These headers never vary, so
+  // helmet runs once here and its output is replayed per request.
+  const apiHeaders = [
+    ...recordHeaders(
+      helmet({
+        contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+        frameguard: { action: 'deny' },
+      }),
+    ),
+    ['Cache-Control', 'no-store'],
+    ['Pragma', 'no-cache'],
+  ] as const;
+  app.use(
+    apiPreamble(apiHeaders, [
+      express.json({ limit: BODY_LIMIT_BYTES, strict: true }),
+      express.urlencoded({ limit: BODY_LIMIT_BYTES, extended: false, parameterLimit: 20 }),
+    ]),
+  );
   memoiseValidatorRouteMatchers();
   app.use(
     OpenApiValidator.middleware({
