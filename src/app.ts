@@ -24,6 +24,7 @@ import type { RevocationStore } from './domain/revocation-store';
 import type { UserStore } from './domain/user-store';
 import { auditSink } from './audit-log';
 import { apiPreamble, BODY_LIMIT_BYTES, recordHeaders } from './http/api-preamble';
+import { composeMiddleware } from './http/compose-middleware';
 import { loadContract, type Contract } from './http/contract';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { createHandlers, type OperationHandlers } from './http/handlers';
@@ -215,6 +216,7 @@ export function createApp(deps: AppDeps): Express {
   );
   memoiseValidatorRouteMatchers();
   app.use(
+    composeMiddleware(
     OpenApiValidator.middleware({
       apiSpec: contract.document,
       // Checked once at start-up by loadContract(); not again on the first request.
@@ -239,6 +241,7 @@ export function createApp(deps: AppDeps): Express {
         },
       },
     }),
+    ),
   );
   app.use(notFoundHandler);
   app.use(errorHandler);
