@@ -194,15 +194,24 @@ export function createApp(deps: AppDeps): Express {
     res.type('application/json').send(contract.jsonText);
   });
 
-  // Everything else is an API answering JSON: nothing may load, frame or run from it
-  // (OWASP REST Security Cheat Sheet: "default-src 'none'; frame-ancestors 'none'"), and
-  // nothing is cached (RFC 6749 §5.1 demands it for /token). These headers never vary, so
-  // helmet runs once here and its output is replayed per request.
+  // Everything else is an API answering JSON. The OWASP REST Security Cheat Sheet's set:
+  // nothing may load, frame or run from a response ("default-src 'none'; frame-ancestors
+  // 'none'", X-Frame-Options DENY), no MIME sniffing, HSTS, no cross-origin embedding, and
+  // nothing cached (RFC 6749 §5.1 demands it for /token). Helmet's headers that only
+  // matter for HTML documents or legacy browsers are left off the API. These headers never
+  // vary, so helmet runs once here and its output is replayed per request.
   const apiHeaders = [
     ...recordHeaders(
       helmet({
         contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
         frameguard: { action: 'deny' },
+        crossOriginOpenerPolicy: false,
+        originAgentCluster: false,
+        referrerPolicy: false,
+        xDnsPrefetchControl: false,
+        xDownloadOptions: false,
+        xPermittedCrossDomainPolicies: false,
+        xXssProtection: false,
       }),
     ),
     ['Cache-Control', 'no-store'],

@@ -54,12 +54,12 @@ export function installRequestLogging(app: Express, logger: Logger, observers: r
   });
 
   return (req, res, next) => {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     req.id = requestId(req, res);
     // 'close' follows 'finish' for every response, and also fires alone when the client
-    // disconnects first; one listener covers both.
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    // disconnects first; one listener covers both, and it fires once.
+    res.on('close', () => {
+      const seconds = (performance.now() - start) / 1000;
       for (const observe of observers) observe(req, res, seconds);
       const status = res.statusCode;
       const q = req.originalUrl.indexOf('?');

@@ -43,8 +43,8 @@ describe('routes outside the contract', () => {
   });
 });
 
-describe('security headers (OWASP ASVS 5.0 §3.4)', () => {
-  it('then helmet headers are set and X-Powered-By is absent', async () => {
+describe('security headers (OWASP ASVS 5.0 §3.4, OWASP REST Security Cheat Sheet)', () => {
+  it('then API answers carry the REST set and X-Powered-By is absent', async () => {
     const t = await buildTestApp();
     const res = await request(t.app).get('/healthz');
     expect(res.headers['x-powered-by']).toBeUndefined();
@@ -53,6 +53,8 @@ describe('security headers (OWASP ASVS 5.0 §3.4)', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(res.headers['x-xss-protection']).toBeUndefined();
   });
 });
 
