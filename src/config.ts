@@ -218,4 +218,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-export { MIN_SECRET_BYTES };
