@@ -187,13 +187,6 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  app.get('/openapi.yaml', (_req, res) => {
-    res.type('application/yaml').send(contract.yamlText);
-  });
-  app.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(contract.jsonText);
-  });
-
   // Everything else is an API answering JSON. The OWASP REST Security Cheat Sheet's set:
   // nothing may load, frame or run from a response ("default-src 'none'; frame-ancestors
   // 'none'", X-Frame-Options DENY), no MIME sniffing, HSTS, no cross-origin embedding, and
@@ -223,6 +216,14 @@ export function createApp(deps: AppDeps): Express {
       express.urlencoded({ limit: BODY_LIMIT_BYTES, extended: false, parameterLimit: 20 }),
     ]),
   );
+  // The contract itself, behind the same headers.
+  app.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(contract.yamlText);
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(contract.jsonText);
+  });
+
   memoiseValidatorRouteMatchers();
   app.use(
     composeMiddleware(

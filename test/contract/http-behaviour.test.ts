@@ -103,6 +103,7 @@ describe('the published contract and Swagger UI', () => {
   it('GET /openapi.yaml serves the file as written', async () => {
     const res = await request(t.app).get('/openapi.yaml').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.text).toBe(t.deps.contract.yamlText);
   });
 
