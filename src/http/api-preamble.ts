@@ -50,7 +50,7 @@ export function apiPreamble(headers: ReadonlyArray<readonly [string, string]>, p
     // parsers keep their own limits for chunked bodies.
     if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
       res.setHeader('Connection', 'close');
-      res.status(413).json({ detail: 'Request body too large' });
+      next(Object.assign(new Error('request body too large'), { status: 413 }));
       return;
     }
     parse(req, res, next, 0);

@@ -34,8 +34,10 @@ const sendValidation = (res: Response, items: ValidationItem[]) => {
 const BEARER_CHALLENGE = 'Bearer';
 const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
 
-/** Answers routes the contract does not know with FastAPI's 404 body. */
-export const notFoundHandler: RequestHandler = (_req, res) => sendDetail(res, 404, 'Not Found');
+/** FastAPI's 404 body, for routes the contract does not know and resources switched off. */
+export const sendNotFound = (res: Response): void => sendDetail(res, 404, 'Not Found');
+
+export const notFoundHandler: RequestHandler = (_req, res) => sendNotFound(res);
 
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
   if (res.headersSent) {
@@ -85,9 +87,6 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     case 'entity.parse.failed':
       sendDetail(res, 400, 'Malformed JSON body');
       return;
-    case 'entity.too.large':
-      sendDetail(res, 413, 'Request body too large');
-      return;
     case 'encoding.unsupported':
     case 'charset.unsupported':
       sendDetail(res, 415, 'Unsupported body encoding or charset');
@@ -109,7 +108,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     return;
   }
   if (status === 404) {
-    sendDetail(res, 404, 'Not Found');
+    sendNotFound(res);
     return;
   }
   if (status === 405) {
@@ -118,6 +117,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     sendDetail(res, 405, 'Method Not Allowed');
     return;
   }
+  // body-parser's entity.too.large, the validator's multipart limits and the size check in
+  // api-preamble.ts all arrive here with status 413.
   if (status === 413) {
     sendDetail(res, 413, 'Request body too large');
     return;

@@ -6,6 +6,7 @@ import type { AccountService } from '../domain/account-service';
 import { UnsupportedGrantTypeError } from '../domain/errors';
 import type { User } from '../domain/user-store';
 import { bearerToken } from './bearer';
+import { sendNotFound } from './error-handler';
 
 export interface HandlerDeps {
   readonly accounts: AccountService;
@@ -74,7 +75,7 @@ export function createHandlers({ accounts, isReady, metrics }: HandlerDeps): Ope
 
     getMetrics: async (_req, res) => {
       if (!metrics) {
-        res.status(404).json({ detail: 'Not Found' });
+        sendNotFound(res);
         return;
       }
       const text = await metrics.metrics();
