@@ -1,5 +1,8 @@
 /** @type {import('jest').Config} */
-const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+];
 
 const project = (name, extra = {}) => ({
   displayName: name,
@@ -10,5 +13,9 @@ const project = (name, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [project('unit'), project('contract'), project('smoke', { setupFilesAfterEnv: ['<rootDir>/test/smoke/setup.ts'] })],
+  projects: [
+    project('unit'),
+    project('contract'),
+    project('smoke', { setupFilesAfterEnv: ['<rootDir>/test/smoke/setup.ts'] }),
+  ],
 };

@@ -24,7 +24,11 @@ export const DIST_MAIN = path.join(ROOT, 'dist', 'main.js');
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-export const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+export const stamp = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 export const nowNs = () => process.hrtime.bigint();
 export const msSince = (t0) => Number(nowNs() - t0) / 1e6;
 export const log = (...a) => console.log(...a);
@@ -97,19 +101,14 @@ export function systemIdleFraction(a, b) {
   return dt > 0 ? (idle(b) - idle(a)) / dt : 1;
 }
 export const cpuLine = () =>
-  fs
-    .readFileSync('/proc/stat', 'utf8')
-    .split('\n', 1)[0]
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
+  fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
 
 /** Machine-wide CPU use between two /proc/stat readings, in % of one core. */
 export function machineCpu(a, b) {
   const d = b.map((v, i) => v - (a[i] ?? 0));
   const [user, nice, system, , , irq, softirq, steal] = d;
-  const ticksToPct = (t) => (100 * t) / CLK_TCK / ((d.reduce((s, v) => s + v, 0) - (d[8] ?? 0) - (d[9] ?? 0)) / CLK_TCK / CPU_COUNT);
+  const ticksToPct = (t) =>
+    (100 * t) / CLK_TCK / ((d.reduce((s, v) => s + v, 0) - (d[8] ?? 0) - (d[9] ?? 0)) / CLK_TCK / CPU_COUNT);
   return { busyPct: ticksToPct(user + nice + system + irq + softirq), stealPct: ticksToPct(steal ?? 0) };
 }
 
@@ -126,7 +125,8 @@ export async function settle(settleMs, quietWaitS) {
     await sleep(300);
     idle = systemIdleFraction(a, cpuLine());
   } while (idle < 0.9 && Date.now() < deadline);
-  if (idle < 0.9) log(`  (machine still busy: ${round(100 * (1 - idle), 0)}% of all cores in use by others; measuring anyway)`);
+  if (idle < 0.9)
+    log(`  (machine still busy: ${round(100 * (1 - idle), 0)}% of all cores in use by others; measuring anyway)`);
   return idle;
 }
 
@@ -150,7 +150,9 @@ export function request(port, { method = 'GET', path: p, headers = {}, body, tim
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -239,14 +241,18 @@ export async function waitUntilAnswering(server, port, p, status, timeoutMs = 30
   void server.exited.then((r) => (exitedWith = r));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exitedWith) throw new Error(`${server.name} exited during start-up (${JSON.stringify(exitedWith)}):\n${logTail(server.logFile)}`);
+    if (exitedWith)
+      throw new Error(
+        `${server.name} exited during start-up (${JSON.stringify(exitedWith)}):\n${logTail(server.logFile)}`,
+      );
     try {
       const res = await request(port, { path: p, timeoutMs: 500 });
       if (res.status === status) return msSince(server.spawnedAt);
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`${server.name} did not answer ${p} with ${status} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${server.name} did not answer ${p} with ${status} within ${timeoutMs} ms`);
     await sleep(10);
   }
 }
@@ -294,7 +300,9 @@ export async function measure(label, { pid, warmupS, durationS, ...opts }) {
   summary.window = { startUs, endUs: Number(nowNs() / 1000n) };
   summary.serverCpuPct = pid ? (100 * (cpuTicks(pid) - ticks0)) / CLK_TCK / wallS : null;
   // Server CPU time per completed request: less sensitive to a busy machine than req/s.
-  summary.serverCpuUsPerRequest = pid ? (1e6 * (cpuTicks(pid) - ticks0)) / CLK_TCK / Math.max(1, summary.ok2xx + summary.non2xx) : null;
+  summary.serverCpuUsPerRequest = pid
+    ? (1e6 * (cpuTicks(pid) - ticks0)) / CLK_TCK / Math.max(1, summary.ok2xx + summary.non2xx)
+    : null;
   summary.loaderCpuPct = (100 * (self.user + self.system)) / 1e6 / wallS;
   const machine = machineCpu(stat0, cpuLine());
   // Whatever the machine did besides this server and this loader (other processes).
@@ -335,7 +343,10 @@ export function signupLoad(port, prefix, connections) {
         path: '/signup',
         headers: { 'content-type': 'application/json' },
         // A fresh username per request: a taken one would be a cheap 400, not a sign-up.
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `${prefix}${(n++).toString(36)}`, password: BENCH_PASSWORD }) }),
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ username: `${prefix}${(n++).toString(36)}`, password: BENCH_PASSWORD }),
+        }),
       },
     ],
   };
@@ -355,7 +366,8 @@ export async function checkProtected(name, port, token, sub) {
 
 export function printTable(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  const fmt = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const fmt = (r) =>
+    r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   log(fmt(rows[0]));
   log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows.slice(1)) log(fmt(r));
@@ -373,7 +385,9 @@ export function machineInfo(threadpoolSize) {
   let git = null;
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !==
+      '';
     git = { commit, dirty };
   } catch {
     /* not a git checkout */
@@ -387,7 +401,16 @@ export function machineInfo(threadpoolSize) {
     loadavgAtStart: os.loadavg(),
     uvThreadpoolSize: threadpoolSize,
     versions: Object.fromEntries(
-      ['express', 'express-openapi-validator', 'pino', 'pino-http', 'helmet', 'jsonwebtoken', '@node-rs/argon2', 'autocannon'].map((p) => [p, version(p)]),
+      [
+        'express',
+        'express-openapi-validator',
+        'pino',
+        'pino-http',
+        'helmet',
+        'jsonwebtoken',
+        '@node-rs/argon2',
+        'autocannon',
+      ].map((p) => [p, version(p)]),
     ),
     git,
   };

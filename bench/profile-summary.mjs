@@ -21,12 +21,122 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Which concern each runtime package belongs to (for the "by concern" table). */
 const CONCERNS = [
-  ['express-openapi-validator (+ajv)', ['express-openapi-validator', 'ajv', 'ajv-formats', 'ajv-draft-04', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse', 'lodash.get', 'lodash.clonedeep', 'media-typer', 'multer', 'busboy', 'ono', '@jsdevtools/ono', '@apidevtools/json-schema-ref-parser']],
-  ['pino / pino-http', ['pino', 'pino-http', 'pino-std-serializers', 'sonic-boom', 'fast-redact', '@pinojs/redact', 'quick-format-unescaped', 'safe-stable-stringify', 'on-exit-leak-free', 'thread-stream', 'atomic-sleep', 'process-warning', 'get-caller-file']],
+  [
+    'express-openapi-validator (+ajv)',
+    [
+      'express-openapi-validator',
+      'ajv',
+      'ajv-formats',
+      'ajv-draft-04',
+      'fast-deep-equal',
+      'fast-uri',
+      'json-schema-traverse',
+      'lodash.get',
+      'lodash.clonedeep',
+      'media-typer',
+      'multer',
+      'busboy',
+      'ono',
+      '@jsdevtools/ono',
+      '@apidevtools/json-schema-ref-parser',
+    ],
+  ],
+  [
+    'pino / pino-http',
+    [
+      'pino',
+      'pino-http',
+      'pino-std-serializers',
+      'sonic-boom',
+      'fast-redact',
+      '@pinojs/redact',
+      'quick-format-unescaped',
+      'safe-stable-stringify',
+      'on-exit-leak-free',
+      'thread-stream',
+      'atomic-sleep',
+      'process-warning',
+      'get-caller-file',
+    ],
+  ],
   ['helmet', ['helmet']],
   ['cors', ['cors', 'object-assign']],
-  ['jsonwebtoken (+jws/jwa)', ['jsonwebtoken', 'jws', 'jwa', 'safe-buffer', 'buffer-equal-constant-time', 'ecdsa-sig-formatter', 'lodash.includes', 'lodash.isboolean', 'lodash.isinteger', 'lodash.isnumber', 'lodash.isplainobject', 'lodash.isstring', 'lodash.once', 'ms', 'semver']],
-  ['express (router, body parsers, res helpers)', ['express', 'router', 'body-parser', 'finalhandler', 'on-finished', 'parseurl', 'path-to-regexp', 'send', 'serve-static', 'type-is', 'content-type', 'accepts', 'negotiator', 'mime-types', 'mime-db', 'fresh', 'etag', 'vary', 'statuses', 'depd', 'encodeurl', 'escape-html', 'qs', 'raw-body', 'http-errors', 'setprototypeof', 'iconv-lite', 'content-disposition', 'cookie', 'cookie-signature', 'merge-descriptors', 'proxy-addr', 'forwarded', 'ipaddr.js', 'range-parser', 'debug', 'bytes', 'unpipe', 'ee-first', 'is-promise', 'side-channel', 'side-channel-list', 'side-channel-map', 'side-channel-weakmap', 'call-bound', 'get-intrinsic', 'es-errors', 'object-inspect', 'inherits', 'toidentifier', 'safer-buffer']],
+  [
+    'jsonwebtoken (+jws/jwa)',
+    [
+      'jsonwebtoken',
+      'jws',
+      'jwa',
+      'safe-buffer',
+      'buffer-equal-constant-time',
+      'ecdsa-sig-formatter',
+      'lodash.includes',
+      'lodash.isboolean',
+      'lodash.isinteger',
+      'lodash.isnumber',
+      'lodash.isplainobject',
+      'lodash.isstring',
+      'lodash.once',
+      'ms',
+      'semver',
+    ],
+  ],
+  [
+    'express (router, body parsers, res helpers)',
+    [
+      'express',
+      'router',
+      'body-parser',
+      'finalhandler',
+      'on-finished',
+      'parseurl',
+      'path-to-regexp',
+      'send',
+      'serve-static',
+      'type-is',
+      'content-type',
+      'accepts',
+      'negotiator',
+      'mime-types',
+      'mime-db',
+      'fresh',
+      'etag',
+      'vary',
+      'statuses',
+      'depd',
+      'encodeurl',
+      'escape-html',
+      'qs',
+      'raw-body',
+      'http-errors',
+      'setprototypeof',
+      'iconv-lite',
+      'content-disposition',
+      'cookie',
+      'cookie-signature',
+      'merge-descriptors',
+      'proxy-addr',
+      'forwarded',
+      'ipaddr.js',
+      'range-parser',
+      'debug',
+      'bytes',
+      'unpipe',
+      'ee-first',
+      'is-promise',
+      'side-channel',
+      'side-channel-list',
+      'side-channel-map',
+      'side-channel-weakmap',
+      'call-bound',
+      'get-intrinsic',
+      'es-errors',
+      'object-inspect',
+      'inherits',
+      'toidentifier',
+      'safer-buffer',
+    ],
+  ],
   ['prom-client', ['prom-client', 'tdigest', 'bintrees']],
   ['swagger-ui-express', ['swagger-ui-express', 'swagger-ui-dist']],
 ];
@@ -227,7 +337,11 @@ export function formatSummary(summary, { top = 25, title = '' } = {}) {
     table('Self time attributed to the nearest package/app frame on the stack', summary.byPackageAttributed, 30);
   }
   if (summary.byConcernAttributed.length > 0) {
-    table('Self time by concern (helper packages, Node core and built-ins charged to the calling concern)', summary.byConcernAttributed, 20);
+    table(
+      'Self time by concern (helper packages, Node core and built-ins charged to the calling concern)',
+      summary.byConcernAttributed,
+      20,
+    );
   }
   return lines.join('\n');
 }
@@ -236,7 +350,9 @@ function main(argv) {
   const files = argv.filter((a) => !a.startsWith('--'));
   const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   if (files.length === 0) {
-    console.error('usage: node bench/profile-summary.mjs <file.cpuprofile>... [--top=25] [--from-us=N --to-us=N] [--skip-ms=N] [--json]');
+    console.error(
+      'usage: node bench/profile-summary.mjs <file.cpuprofile>... [--top=25] [--from-us=N --to-us=N] [--skip-ms=N] [--json]',
+    );
     process.exit(2);
   }
   const top = Number(opt('top') ?? 25);

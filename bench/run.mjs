@@ -100,7 +100,11 @@ const TARGETS = {
   readyMs: { label: 'spawn → first 200 /readyz', op: '<=', target: 1500, unit: 'ms' },
 };
 
-for (const [name, v] of [['duration', DURATION_S], ['warmup', WARMUP_S], ['token-connections', TOKEN_CONNECTIONS]]) {
+for (const [name, v] of [
+  ['duration', DURATION_S],
+  ['warmup', WARMUP_S],
+  ['token-connections', TOKEN_CONNECTIONS],
+]) {
   if (!Number.isFinite(v) || v < (name === 'warmup' ? 0 : 1)) {
     console.error(`--${name} must be a number ≥ ${name === 'warmup' ? 0 : 1}`);
     process.exit(2);
@@ -111,7 +115,8 @@ for (const [name, v] of [['duration', DURATION_S], ['warmup', WARMUP_S], ['token
 // This run's settings applied to the shared helpers
 
 const settle = () => settleMachine(SETTLE_MS, QUIET_WAIT_S);
-const measure = (label, { warmupS = WARMUP_S, durationS = DURATION_S, ...opts }) => measureRun(label, { warmupS, durationS, ...opts });
+const measure = (label, { warmupS = WARMUP_S, durationS = DURATION_S, ...opts }) =>
+  measureRun(label, { warmupS, durationS, ...opts });
 const protectedLoad = (port, token, sub) => protectedLoadFor(port, token, sub, PROTECTED_CONNECTIONS);
 const tokenLoad = (port, username) => tokenLoadFor(port, username, TOKEN_CONNECTIONS);
 const signupLoad = (port, prefix) => signupLoadFor(port, prefix, SIGNUP_CONNECTIONS);
@@ -127,7 +132,11 @@ function serviceEnv(port) {
   const inherited = { ...process.env };
   delete inherited.NODE_OPTIONS;
   for (const key of Object.keys(inherited)) {
-    if (/^(PORT|HOST|LOG_LEVEL|JWT_|ACCESS_TOKEN_|PASSWORD_|ARGON2_|CORS_|TRUST_PROXY|RATE_LIMIT_|LOGIN_|SIGNUP_|VALIDATE_RESPONSES|MAX_HEADER_BYTES|SHUTDOWN_TIMEOUT_MS|METRICS_)/.test(key)) {
+    if (
+      /^(PORT|HOST|LOG_LEVEL|JWT_|ACCESS_TOKEN_|PASSWORD_|ARGON2_|CORS_|TRUST_PROXY|RATE_LIMIT_|LOGIN_|SIGNUP_|VALIDATE_RESPONSES|MAX_HEADER_BYTES|SHUTDOWN_TIMEOUT_MS|METRICS_)/.test(
+        key,
+      )
+    ) {
       delete inherited[key];
     }
   }
@@ -191,9 +200,19 @@ async function hashingCeiling(params) {
 /** Starts a baseline, checks it answers the bench token (200) and refuses a forged one (401). */
 async function startBaseline(name, script, { sub, nodeArgs = [] }) {
   const port = await freePort();
-  const env = { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: BENCH_JWT_SECRET };
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    JWT_SECRET: BENCH_JWT_SECRET,
+  };
   delete env.NODE_OPTIONS;
-  const server = startServer(name, path.join(BENCH_DIR, 'baselines', script), { env, nodeArgs, logFile: path.join(LOG_DIR, `${name}.log`) });
+  const server = startServer(name, path.join(BENCH_DIR, 'baselines', script), {
+    env,
+    nodeArgs,
+    logFile: path.join(LOG_DIR, `${name}.log`),
+  });
   const readyMs = await waitUntilAnswering(server, port, '/protected', 401);
   const token = signBenchToken(sub);
   await checkProtected(name, port, token, sub);
@@ -260,7 +279,8 @@ function checkDist() {
       const p = path.join(dir, e.name);
       return Math.max(m, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
     }, 0);
-  if (newest(path.join(ROOT, 'src')) > built) log('WARNING: src/ is newer than dist/main.js: the build may be stale (npm run build).');
+  if (newest(path.join(ROOT, 'src')) > built)
+    log('WARNING: src/ is newer than dist/main.js: the build may be stale (npm run build).');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,8 +289,10 @@ function checkDist() {
 async function fullRun() {
   const started = new Date();
   const machine = machineInfo();
-  log(`bench: ${QUICK ? 'quick' : 'full'} run, ${WARMUP_S} s warm-up + ${DURATION_S} s per phase; ` +
-    `${machine.cpuCount} × ${machine.cpuModel}, ${(machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB, node ${machine.node}`);
+  log(
+    `bench: ${QUICK ? 'quick' : 'full'} run, ${WARMUP_S} s warm-up + ${DURATION_S} s per phase; ` +
+      `${machine.cpuCount} × ${machine.cpuModel}, ${(machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB, node ${machine.node}`,
+  );
   const servicePort = await freePort();
   const { env, config } = serviceEnv(servicePort);
   const user = `bench_${randomBytes(4).toString('hex')}`;
@@ -290,7 +312,10 @@ async function fullRun() {
     const b = await startBaseline(name, script, { sub: user });
     const sampler = rssSampler(b.server.pid);
     try {
-      baselines[key] = await measure(`${name} /protected`, { pid: b.server.pid, ...protectedLoad(b.port, b.token, user) });
+      baselines[key] = await measure(`${name} /protected`, {
+        pid: b.server.pid,
+        ...protectedLoad(b.port, b.token, user),
+      });
       baselines[key].peakRssKiB = memKiB(b.server.pid).hwm;
     } finally {
       sampler.stop();
@@ -310,7 +335,10 @@ async function fullRun() {
   try {
     const token = await serviceToken(servicePort, user);
     peakRssByPhase.startup = svc.sampler.phaseMax();
-    phases.protected = await measure('service GET /protected', { pid: svc.server.pid, ...protectedLoad(servicePort, token, user) });
+    phases.protected = await measure('service GET /protected', {
+      pid: svc.server.pid,
+      ...protectedLoad(servicePort, token, user),
+    });
     peakRssByPhase.protected = svc.sampler.phaseMax();
     await settle();
     // The ceiling again just before and just after /token, with the service idle: argon2's
@@ -325,14 +353,21 @@ async function fullRun() {
     log('  argon2id hashing ceiling just after /token (service idle):');
     hashingRuns.push({ ...(await hashingCeiling(config.password.argon2)), when: 'after /token' });
     await settle();
-    phases.signup = await measure('service POST /signup', { pid: svc.server.pid, ...signupLoad(servicePort, `bs${randomBytes(3).toString('hex')}_`) });
+    phases.signup = await measure('service POST /signup', {
+      pid: svc.server.pid,
+      ...signupLoad(servicePort, `bs${randomBytes(3).toString('hex')}_`),
+    });
     peakRssByPhase.signup = svc.sampler.phaseMax();
     await settle();
 
     // The deliberate overlap: /token saturated while /protected is measured.
     const ticks0 = cpuTicks(svc.server.pid);
     const t0 = nowNs();
-    const tokenRun = autocannon({ timeout: 10, ...tokenLoad(servicePort, user), duration: SATURATION_HEAD_S + DURATION_S + 0.5 });
+    const tokenRun = autocannon({
+      timeout: 10,
+      ...tokenLoad(servicePort, user),
+      duration: SATURATION_HEAD_S + DURATION_S + 0.5,
+    });
     await sleep(SATURATION_HEAD_S * 1000);
     phases.protectedUnderTokenLoad = await measure('service GET /protected, /token saturated', {
       warmupS: 0,
@@ -340,10 +375,13 @@ async function fullRun() {
       ...protectedLoad(servicePort, token, user),
     });
     phases.tokenDuringSaturation = summariseRun(await tokenRun, msSince(t0) / 1000);
-    phases.tokenDuringSaturation.serverCpuPct = (100 * (cpuTicks(svc.server.pid) - ticks0)) / CLK_TCK / (msSince(t0) / 1000);
-    log(`  ${'  (concurrent POST /token)'.padEnd(44)} ${round(phases.tokenDuringSaturation.rps, 0).toString().padStart(7)} req/s  ` +
-      `p99 ${phases.tokenDuringSaturation.latencyMs.p99} ms  non-2xx ${phases.tokenDuringSaturation.non2xx}  ` +
-      `server CPU (both loads) ${round(phases.tokenDuringSaturation.serverCpuPct, 0)}%`);
+    phases.tokenDuringSaturation.serverCpuPct =
+      (100 * (cpuTicks(svc.server.pid) - ticks0)) / CLK_TCK / (msSince(t0) / 1000);
+    log(
+      `  ${'  (concurrent POST /token)'.padEnd(44)} ${round(phases.tokenDuringSaturation.rps, 0).toString().padStart(7)} req/s  ` +
+        `p99 ${phases.tokenDuringSaturation.latencyMs.p99} ms  non-2xx ${phases.tokenDuringSaturation.non2xx}  ` +
+        `server CPU (both loads) ${round(phases.tokenDuringSaturation.serverCpuPct, 0)}%`,
+    );
     peakRssByPhase.saturation = svc.sampler.phaseMax();
     hwmKiB = memKiB(svc.server.pid).hwm;
   } finally {
@@ -361,8 +399,16 @@ async function fullRun() {
         ? adjacent.reduce((sum, r) => sum + r.verifiesPerSec, 0) / adjacent.length
         : Math.max(...hashingRuns.map((r) => r.verifiesPerSec)),
     basis: adjacent.length > 0 ? `mean of ${adjacent.map((r) => r.when).join(' and ')}` : 'best run (all disturbed)',
-    otherCpuPct: adjacent.length > 0 ? Math.max(...adjacent.map((r) => r.otherCpuPct)) : Math.min(...hashingRuns.map((r) => r.otherCpuPct)),
-    runs: hashingRuns.map((r) => ({ when: r.when, verifiesPerSec: r.verifiesPerSec, processCpuPct: r.processCpuPct, otherCpuPct: r.otherCpuPct })),
+    otherCpuPct:
+      adjacent.length > 0
+        ? Math.max(...adjacent.map((r) => r.otherCpuPct))
+        : Math.min(...hashingRuns.map((r) => r.otherCpuPct)),
+    runs: hashingRuns.map((r) => ({
+      when: r.when,
+      verifiesPerSec: r.verifiesPerSec,
+      processCpuPct: r.processCpuPct,
+      otherCpuPct: r.otherCpuPct,
+    })),
   };
   delete hashing.when;
 
@@ -375,20 +421,35 @@ async function fullRun() {
   };
   for (const [name, r] of Object.entries(protectedRuns)) {
     if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0 || r.mismatches > 0) {
-      failures.push(`${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts, ${r.mismatches} body mismatches`);
+      failures.push(
+        `${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts, ${r.mismatches} body mismatches`,
+      );
     }
   }
   const warnings = [];
-  for (const [name, r] of [['/token', phases.token], ['/signup', phases.signup], ['/token (saturation)', phases.tokenDuringSaturation]]) {
+  for (const [name, r] of [
+    ['/token', phases.token],
+    ['/signup', phases.signup],
+    ['/token (saturation)', phases.tokenDuringSaturation],
+  ]) {
     if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
-      warnings.push(`${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`);
+      warnings.push(
+        `${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`,
+      );
     }
   }
-  const contaminated = Object.entries({ hashing, 'baseline-express': baselines.express, 'baseline-node-http': baselines.node, ...phases })
+  const contaminated = Object.entries({
+    hashing,
+    'baseline-express': baselines.express,
+    'baseline-node-http': baselines.node,
+    ...phases,
+  })
     .filter(([, r]) => r.otherCpuPct > 20)
     .map(([name, r]) => `${name} ${round(r.otherCpuPct, 0)}%`);
   if (contaminated.length > 0) {
-    warnings.push(`other processes used > 20% of a core during: ${contaminated.join(', ')}; those figures are not reliable`);
+    warnings.push(
+      `other processes used > 20% of a core during: ${contaminated.join(', ')}; those figures are not reliable`,
+    );
   }
   if (exit.code !== 0) warnings.push(`service exited with ${JSON.stringify(exit)} on SIGTERM`);
 
@@ -415,8 +476,18 @@ async function fullRun() {
   const rps = (x) => round(x, 0);
   const rows = [
     ['measure', 'value', 'target', 'result'],
-    [`argon2id verify ceiling (pool ${THREADPOOL_SIZE}, ${THREADPOOL_SIZE} concurrent)`, `${round(hashing.verifiesPerSec, 1)} /s`, '', ''],
-    [`  runs: ${hashing.runs.map((r) => r.when).join(' / ')}`, hashing.runs.map((r) => round(r.verifiesPerSec, 1)).join(' / '), '', ''],
+    [
+      `argon2id verify ceiling (pool ${THREADPOOL_SIZE}, ${THREADPOOL_SIZE} concurrent)`,
+      `${round(hashing.verifiesPerSec, 1)} /s`,
+      '',
+      '',
+    ],
+    [
+      `  runs: ${hashing.runs.map((r) => r.when).join(' / ')}`,
+      hashing.runs.map((r) => round(r.verifiesPerSec, 1)).join(' / '),
+      '',
+      '',
+    ],
     [`plain Express GET /protected (${PROTECTED_CONNECTIONS} conns)`, `${rps(baselines.express.rps)} req/s`, '', ''],
     ['  server CPU per request', `${round(baselines.express.serverCpuUsPerRequest, 0)} µs`, '', ''],
     ['  p50 / p99', `${baselines.express.latencyMs.p50} / ${baselines.express.latencyMs.p99} ms`, '', ''],
@@ -426,32 +497,64 @@ async function fullRun() {
     [`service GET /protected (${PROTECTED_CONNECTIONS} conns)`, `${rps(phases.protected.rps)} req/s`, '', ''],
     ['  p50', `${phases.protected.latencyMs.p50} ms`, '', ''],
     ['  server CPU per request', `${round(phases.protected.serverCpuUsPerRequest, 0)} µs`, '', ''],
-    [`  ${TARGETS.protectedP99.label}`, `${phases.protected.latencyMs.p99} ms`, mark(targets.protectedP99), pf(targets.protectedP99)],
-    [`  ${TARGETS.protectedVsExpress.label}`, `${round(ratios.protectedVsExpress, 3)}×`, mark(targets.protectedVsExpress), pf(targets.protectedVsExpress)],
+    [
+      `  ${TARGETS.protectedP99.label}`,
+      `${phases.protected.latencyMs.p99} ms`,
+      mark(targets.protectedP99),
+      pf(targets.protectedP99),
+    ],
+    [
+      `  ${TARGETS.protectedVsExpress.label}`,
+      `${round(ratios.protectedVsExpress, 3)}×`,
+      mark(targets.protectedVsExpress),
+      pf(targets.protectedVsExpress),
+    ],
     ['  same, by server CPU µs/request', `${round(ratios.protectedVsExpressByCpu, 3)}×`, '', ''],
     ['  service ÷ bare node:http', `${round(ratios.protectedVsNode, 3)}×`, '', ''],
     ['  (plain Express ÷ bare node:http)', `${round(ratios.expressVsNode, 3)}×`, '', ''],
     [`service POST /token (${TOKEN_CONNECTIONS} conns)`, `${round(phases.token.rps, 1)} req/s`, '', ''],
     ['  p50 / p99', `${phases.token.latencyMs.p50} / ${phases.token.latencyMs.p99} ms`, '', ''],
-    [`  ${TARGETS.tokenVsCeiling.label}`, `${round(ratios.tokenVsCeiling, 3)}×`, mark(targets.tokenVsCeiling), pf(targets.tokenVsCeiling)],
+    [
+      `  ${TARGETS.tokenVsCeiling.label}`,
+      `${round(ratios.tokenVsCeiling, 3)}×`,
+      mark(targets.tokenVsCeiling),
+      pf(targets.tokenVsCeiling),
+    ],
     [`service POST /signup (${SIGNUP_CONNECTIONS} conns)`, `${round(phases.signup.rps, 1)} req/s`, '', ''],
     ['  p50 / p99', `${phases.signup.latencyMs.p50} / ${phases.signup.latencyMs.p99} ms`, '', ''],
     ['service GET /protected while /token saturated', `${rps(phases.protectedUnderTokenLoad.rps)} req/s`, '', ''],
-    [`  ${TARGETS.protectedP99Saturated.label}`, `${phases.protectedUnderTokenLoad.latencyMs.p99} ms`, mark(targets.protectedP99Saturated), pf(targets.protectedP99Saturated)],
+    [
+      `  ${TARGETS.protectedP99Saturated.label}`,
+      `${phases.protectedUnderTokenLoad.latencyMs.p99} ms`,
+      mark(targets.protectedP99Saturated),
+      pf(targets.protectedP99Saturated),
+    ],
     ['  concurrent POST /token', `${round(phases.tokenDuringSaturation.rps, 1)} req/s`, '', ''],
     [`service ${TARGETS.readyMs.label}`, `${round(svc.readyMs, 0)} ms`, mark(targets.readyMs), pf(targets.readyMs)],
     ['service peak RSS (VmHWM)', `${round(hwmKiB / 1024, 1)} MiB`, '', ''],
     ['  largest sampled VmRSS (100 ms)', `${round(sampledMaxRssKiB / 1024, 1)} MiB`, '', ''],
-    ['  baseline peak RSS Express / node:http', `${round(baselines.express.peakRssKiB / 1024, 1)} / ${round(baselines.node.peakRssKiB / 1024, 1)} MiB`, '', ''],
-    ['service log written (LOG_LEVEL=info)', `${serviceLog.lines} lines, ${round(serviceLog.bytes / 2 ** 20, 1)} MiB`, '', ''],
+    [
+      '  baseline peak RSS Express / node:http',
+      `${round(baselines.express.peakRssKiB / 1024, 1)} / ${round(baselines.node.peakRssKiB / 1024, 1)} MiB`,
+      '',
+      '',
+    ],
+    [
+      'service log written (LOG_LEVEL=info)',
+      `${serviceLog.lines} lines, ${round(serviceLog.bytes / 2 ** 20, 1)} MiB`,
+      '',
+      '',
+    ],
   ];
   log('\nResults');
   printTable(rows);
-  log('\nCPU during /protected (server / loader): ' +
-    `Express ${round(baselines.express.serverCpuPct, 0)}% / ${round(baselines.express.loaderCpuPct, 0)}%, ` +
-    `node:http ${round(baselines.node.serverCpuPct, 0)}% / ${round(baselines.node.loaderCpuPct, 0)}%, ` +
-    `service ${round(phases.protected.serverCpuPct, 0)}% / ${round(phases.protected.loaderCpuPct, 0)}% ` +
-    '(100% = one core; the loader shares the machine)');
+  log(
+    '\nCPU during /protected (server / loader): ' +
+      `Express ${round(baselines.express.serverCpuPct, 0)}% / ${round(baselines.express.loaderCpuPct, 0)}%, ` +
+      `node:http ${round(baselines.node.serverCpuPct, 0)}% / ${round(baselines.node.loaderCpuPct, 0)}%, ` +
+      `service ${round(phases.protected.serverCpuPct, 0)}% / ${round(phases.protected.loaderCpuPct, 0)}% ` +
+      '(100% = one core; the loader shares the machine)',
+  );
   for (const w of warnings) log(`WARNING: ${w}`);
   for (const f of failures) log(`FAIL: ${f}`);
 
@@ -469,7 +572,11 @@ async function fullRun() {
       signupConnections: SIGNUP_CONNECTIONS,
       saturationHeadStartS: SATURATION_HEAD_S,
       latencyResolution: 'autocannon records whole milliseconds',
-      serviceEnv: Object.fromEntries(Object.entries(env).filter(([k]) => /^(NODE_ENV|LOG_LEVEL|RATE_LIMIT_ENABLED|HOST|PORT|UV_THREADPOOL_SIZE)$/.test(k))),
+      serviceEnv: Object.fromEntries(
+        Object.entries(env).filter(([k]) =>
+          /^(NODE_ENV|LOG_LEVEL|RATE_LIMIT_ENABLED|HOST|PORT|UV_THREADPOOL_SIZE)$/.test(k),
+        ),
+      ),
       jwtSecret: 'bench fixture (bench/fixtures.mjs)',
       validateResponses: config.http.validateResponses,
       metricsEnabled: config.metrics?.enabled,
@@ -478,7 +585,15 @@ async function fullRun() {
     machine,
     hashing,
     baselines,
-    service: { readyMs: svc.readyMs, peakRssKiB: hwmKiB, sampledMaxRssKiB, peakRssByPhaseKiB: peakRssByPhase, log: serviceLog, exit, phases },
+    service: {
+      readyMs: svc.readyMs,
+      peakRssKiB: hwmKiB,
+      sampledMaxRssKiB,
+      peakRssByPhaseKiB: peakRssByPhase,
+      log: serviceLog,
+      exit,
+      phases,
+    },
     ratios,
     targets,
     warnings,
@@ -501,10 +616,21 @@ async function fullRun() {
 async function profileRun() {
   const ts = stamp();
   fs.mkdirSync(PROFILE_DIR, { recursive: true });
-  const profArgs = (name) => ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}-${ts}.cpuprofile`];
+  const profArgs = (name) => [
+    '--cpu-prof',
+    `--cpu-prof-dir=${PROFILE_DIR}`,
+    `--cpu-prof-name=${name}-${ts}.cpuprofile`,
+  ];
   const user = `bench_${randomBytes(4).toString('hex')}`;
-  log(`bench --profile: ${WARMUP_S} s warm-up + ${DURATION_S} s of GET /protected at ${PROTECTED_CONNECTIONS} connections, under --cpu-prof`);
-  const out = { kind: 'jwt-auth-service bench profile', startedAt: new Date().toISOString(), machine: machineInfo(), runs: {} };
+  log(
+    `bench --profile: ${WARMUP_S} s warm-up + ${DURATION_S} s of GET /protected at ${PROTECTED_CONNECTIONS} connections, under --cpu-prof`,
+  );
+  const out = {
+    kind: 'jwt-auth-service bench profile',
+    startedAt: new Date().toISOString(),
+    machine: machineInfo(),
+    runs: {},
+  };
   const failures = [];
 
   const summarise = (name, server, run, readyMs) => {
@@ -531,13 +657,20 @@ async function profileRun() {
       log(formatSummary({ ...startup, byPackageAttributed: [], byConcernAttributed: [] }, { top: 15 }));
       out.runs[name].startup = { readyMs, ...startup, byFunction: startup.byFunction.slice(0, 30) };
     }
-    if (run.non2xx > 0 || run.errors > 0 || run.mismatches > 0) failures.push(`${name}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.mismatches} mismatches`);
+    if (run.non2xx > 0 || run.errors > 0 || run.mismatches > 0)
+      failures.push(`${name}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.mismatches} mismatches`);
   };
 
-  const b = await startBaseline('baseline-express', 'express-server.mjs', { sub: user, nodeArgs: profArgs('baseline-express') });
+  const b = await startBaseline('baseline-express', 'express-server.mjs', {
+    sub: user,
+    nodeArgs: profArgs('baseline-express'),
+  });
   let run;
   try {
-    run = await measure('baseline-express /protected (profiled)', { pid: b.server.pid, ...protectedLoad(b.port, b.token, user) });
+    run = await measure('baseline-express /protected (profiled)', {
+      pid: b.server.pid,
+      ...protectedLoad(b.port, b.token, user),
+    });
   } finally {
     await stopServer(b.server);
   }
@@ -560,11 +693,16 @@ async function profileRun() {
   const perRequest = (name) => {
     const r = out.runs[name];
     const n = Math.max(1, r.load.ok2xx + r.load.non2xx);
-    return { busy: (1000 * r.summary.busyMs) / n, concerns: new Map(r.summary.byConcernAttributed.map((c) => [c.key, (1000 * c.ms) / n])) };
+    return {
+      busy: (1000 * r.summary.busyMs) / n,
+      concerns: new Map(r.summary.byConcernAttributed.map((c) => [c.key, (1000 * c.ms) / n])),
+    };
   };
   const e = perRequest('baseline-express');
   const sv = perRequest('service');
-  const keys = [...new Set([...sv.concerns.keys(), ...e.concerns.keys()])].sort((a, b) => (sv.concerns.get(b) ?? 0) - (sv.concerns.get(a) ?? 0));
+  const keys = [...new Set([...sv.concerns.keys(), ...e.concerns.keys()])].sort(
+    (a, b) => (sv.concerns.get(b) ?? 0) - (sv.concerns.get(a) ?? 0),
+  );
   log('\nCPU per request, attributed by concern (profiled; µs per completed request)');
   const rows = [['concern', 'plain Express', 'service', 'difference']];
   for (const k of keys) {
@@ -574,7 +712,10 @@ async function profileRun() {
   }
   rows.push(['total (busy)', round(e.busy, 0), round(sv.busy, 0), `+${round(sv.busy - e.busy, 0)}`]);
   printTable(rows);
-  out.perRequestUs = { express: { busy: e.busy, ...Object.fromEntries(e.concerns) }, service: { busy: sv.busy, ...Object.fromEntries(sv.concerns) } };
+  out.perRequestUs = {
+    express: { busy: e.busy, ...Object.fromEntries(e.concerns) },
+    service: { busy: sv.busy, ...Object.fromEntries(sv.concerns) },
+  };
 
   const file = path.join(PROFILE_DIR, `profile-${ts}.json`);
   fs.writeFileSync(file, `${JSON.stringify({ ...out, failures }, null, 2)}\n`);

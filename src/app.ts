@@ -94,7 +94,10 @@ export async function createDependencies(
   const accounts = new AccountService({
     users,
     hasher,
-    policy: new PasswordPolicy({ minLength: config.password.minLength, commonPasswords: dictionary['passwords-common'] }),
+    policy: new PasswordPolicy({
+      minLength: config.password.minLength,
+      commonPasswords: dictionary['passwords-common'],
+    }),
     tokens: new TokenService({
       key,
       algorithm: config.jwt.algorithm,
@@ -196,7 +199,10 @@ export function createApp(deps: AppDeps): Express {
   const apiHeaders = [
     ...recordHeaders(
       helmet({
-        contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+        contentSecurityPolicy: {
+          useDefaults: false,
+          directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+        },
         frameguard: { action: 'deny' },
         crossOriginOpenerPolicy: false,
         originAgentCluster: false,
@@ -227,30 +233,30 @@ export function createApp(deps: AppDeps): Express {
   memoiseValidatorRouteMatchers();
   app.use(
     composeMiddleware(
-    OpenApiValidator.middleware({
-      apiSpec: contract.document,
-      // Checked once at start-up by loadContract(); not again on the first request.
-      validateApiSpec: false,
-      // As FastAPI: report every bad field at once, and ignore unknown query parameters
-      // (clients of the original may send some).
-      validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
-      validateResponses: config.http.validateResponses,
-      // Bearer tokens are verified by the handlers: the validator's check neither verifies
-      // them nor sends the WWW-Authenticate challenge RFC 6750 §3 requires.
-      validateSecurity: false,
-      fileUploader: { limits: { fieldSize: BODY_LIMIT_BYTES, fields: 20, files: 0, parts: 20 } },
-      operationHandlers: {
-        basePath: '',
-        resolver: (_basePath, route, apiDoc) => {
-          const method = route.method.toLowerCase();
-          const item = apiDoc.paths?.[route.openApiRoute] as Record<string, { operationId?: string }> | undefined;
-          const operationId = item?.[method]?.operationId;
-          const handler = operationId === undefined ? undefined : handlers[operationId];
-          if (!handler) throw new Error(`no handler for ${route.method} ${route.openApiRoute}`);
-          return handler;
+      OpenApiValidator.middleware({
+        apiSpec: contract.document,
+        // Checked once at start-up by loadContract(); not again on the first request.
+        validateApiSpec: false,
+        // As FastAPI: report every bad field at once, and ignore unknown query parameters
+        // (clients of the original may send some).
+        validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
+        validateResponses: config.http.validateResponses,
+        // Bearer tokens are verified by the handlers: the validator's check neither verifies
+        // them nor sends the WWW-Authenticate challenge RFC 6750 §3 requires.
+        validateSecurity: false,
+        fileUploader: { limits: { fieldSize: BODY_LIMIT_BYTES, fields: 20, files: 0, parts: 20 } },
+        operationHandlers: {
+          basePath: '',
+          resolver: (_basePath, route, apiDoc) => {
+            const method = route.method.toLowerCase();
+            const item = apiDoc.paths?.[route.openApiRoute] as Record<string, { operationId?: string }> | undefined;
+            const operationId = item?.[method]?.operationId;
+            const handler = operationId === undefined ? undefined : handlers[operationId];
+            if (!handler) throw new Error(`no handler for ${route.method} ${route.openApiRoute}`);
+            return handler;
+          },
         },
-      },
-    }),
+      }),
     ),
   );
   app.use(notFoundHandler);

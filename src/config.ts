@@ -217,4 +217,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   });
 }
-

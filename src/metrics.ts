@@ -61,7 +61,8 @@ export function createMetrics(): Metrics {
   });
 
   const observeRequest: RequestObserver = (req, res, seconds) => {
-    const route = (req as OpenApiRequest).openapi?.openApiRoute ?? (req.path.startsWith('/docs') ? '/docs' : 'unmatched');
+    const route =
+      (req as OpenApiRequest).openapi?.openApiRoute ?? (req.path.startsWith('/docs') ? '/docs' : 'unmatched');
     duration.observe({ method: req.method, route, status_code: res.statusCode }, seconds);
   };
 

@@ -64,7 +64,14 @@ const deps = await createDependencies(config, logger);
 const app = createApp(deps);
 const stack = app.router.stack;
 
-const EOV_LAYERS = ['pathParamsMiddleware', 'metadataMiddleware', 'securityMiddleware', 'multipartMiddleware', 'requestMiddleware', 'responseMiddleware'];
+const EOV_LAYERS = [
+  'pathParamsMiddleware',
+  'metadataMiddleware',
+  'securityMiddleware',
+  'multipartMiddleware',
+  'requestMiddleware',
+  'responseMiddleware',
+];
 const drop = new Set([...ablate].filter((a) => a.startsWith('drop:')).map((a) => a.slice(5)));
 if (ablate.has('no-eov')) {
   for (const name of EOV_LAYERS) drop.add(name);
@@ -102,13 +109,16 @@ if (ablate.has('own-validation')) {
       const schema = resolve(r)?.content?.['application/json']?.schema;
       responses.set(Number(status), schema ? ajv.compile(rebase(schema)) : null);
     }
-    const bodies = new Map(Object.entries(item.requestBody?.content ?? {}).map(([type, c]) => [type, ajv.compile(rebase(c.schema))]));
+    const bodies = new Map(
+      Object.entries(item.requestBody?.content ?? {}).map(([type, c]) => [type, ajv.compile(rebase(c.schema))]),
+    );
     const validate = (req, res, next) => {
       if (bodies.size > 0) {
         const type = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
         const check = bodies.get(type);
         if (!check) return next(Object.assign(new Error('Unsupported media type'), { status: 415 }));
-        if (!check(req.body ?? {})) return next(Object.assign(new Error('Bad Request'), { status: 400, errors: check.errors }));
+        if (!check(req.body ?? {}))
+          return next(Object.assign(new Error('Bad Request'), { status: 400, errors: check.errors }));
       }
       const json = res.json;
       res.json = function checkedJson(body) {
@@ -185,7 +195,8 @@ if (ablate.has('preamble')) {
   const noCache = stack[at - 1];
   const json = stack.find((l) => l.name === 'jsonParser');
   const form = stack.find((l) => l.name === 'urlencodedParser');
-  if (at < 1 || noCache.name !== '<anonymous>' || !json || !form) notApplicable('preamble: layers not in the expected order');
+  if (at < 1 || noCache.name !== '<anonymous>' || !json || !form)
+    notApplicable('preamble: layers not in the expected order');
   const parseJson = json.handle;
   const parseForm = form.handle;
   const checkSize = stack[at].handle;
@@ -208,6 +219,10 @@ for (let i = stack.length - 1; i >= 0; i--) if (drop.has(stack[i].name)) stack.s
 const http = createHttpServer(app, logger, { maxHeaderBytes: config.http.maxHeaderBytes, shutdownTimeoutMs: 2000 });
 await http.listen(config.port, config.host);
 logger.info({ ablate: [...ablate], layers: stack.map((l) => l.name) }, 'ablation server listening');
-const stop = () => void http.shutdown().then(() => { logger.flush(); process.exit(0); });
+const stop = () =>
+  void http.shutdown().then(() => {
+    logger.flush();
+    process.exit(0);
+  });
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

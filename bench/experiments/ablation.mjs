@@ -57,7 +57,10 @@ const VARIANTS = [
   ['- EOV multipart layer (fileUploader: false)', 'drop:multipartMiddleware'],
   ['fix: all keepable fixes', 'memo-ptr,lean-log,static-headers,narrow-redact,drop:multipartMiddleware'],
   ['fix: EOV → own precompiled validation', 'own-validation'],
-  ['fix: proposal (own validation + lean log + static headers + narrow redact)', 'own-validation,lean-log,static-headers,narrow-redact'],
+  [
+    'fix: proposal (own validation + lean log + static headers + narrow redact)',
+    'own-validation,lean-log,static-headers,narrow-redact',
+  ],
   ['fix: own validation + static headers', 'own-validation,static-headers'],
   ['fix: API preamble in one layer', 'preamble'],
   ['fix: own validation + static headers + preamble', 'own-validation,static-headers,preamble'],
@@ -86,11 +89,21 @@ async function runVariant(label, ablate, user) {
   try {
     await waitUntilAnswering(server, port, '/readyz', 200);
     const body = JSON.stringify({ username: user, password: BENCH_PASSWORD });
-    const signup = await request(port, { method: 'POST', path: '/signup', headers: { 'content-type': 'application/json' }, body });
+    const signup = await request(port, {
+      method: 'POST',
+      path: '/signup',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     if (signup.status !== 200) throw new Error(`${label}: signup ${signup.status} ${signup.body}`);
     const token = signBenchToken(user);
     await checkProtected(label, port, token, user);
-    return await measure(label, { pid: server.pid, warmupS: WARMUP_S, durationS: DURATION_S, ...protectedLoad(port, token, user, CONNECTIONS) });
+    return await measure(label, {
+      pid: server.pid,
+      warmupS: WARMUP_S,
+      durationS: DURATION_S,
+      ...protectedLoad(port, token, user, CONNECTIONS),
+    });
   } finally {
     await stopServer(server);
   }
@@ -98,14 +111,28 @@ async function runVariant(label, ablate, user) {
 
 async function runExpress(user) {
   const port = await freePort();
-  const env = { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: BENCH_JWT_SECRET };
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    JWT_SECRET: BENCH_JWT_SECRET,
+  };
   delete env.NODE_OPTIONS;
-  const server = startServer('baseline-express', path.join(BENCH_DIR, 'baselines', 'express-server.mjs'), { env, logFile: path.join(LOG_DIR, 'baseline-express.log') });
+  const server = startServer('baseline-express', path.join(BENCH_DIR, 'baselines', 'express-server.mjs'), {
+    env,
+    logFile: path.join(LOG_DIR, 'baseline-express.log'),
+  });
   try {
     await waitUntilAnswering(server, port, '/protected', 401);
     const token = signBenchToken(user);
     await checkProtected('baseline-express', port, token, user);
-    return await measure('plain Express baseline', { pid: server.pid, warmupS: WARMUP_S, durationS: DURATION_S, ...protectedLoad(port, token, user, CONNECTIONS) });
+    return await measure('plain Express baseline', {
+      pid: server.pid,
+      warmupS: WARMUP_S,
+      durationS: DURATION_S,
+      ...protectedLoad(port, token, user, CONNECTIONS),
+    });
   } finally {
     await stopServer(server);
   }
@@ -127,7 +154,10 @@ for (let round_ = 1; round_ <= ROUNDS; round_++) {
     } catch (err) {
       // The app's composition changed under this variant (e.g. a layer it replaces is gone).
       const why = logTail(path.join(LOG_DIR, 'ablation.log'), 1);
-      skipped.set(label, why.includes('not applicable') ? why : String(err instanceof Error ? err.message : err).split('\n')[0]);
+      skipped.set(
+        label,
+        why.includes('not applicable') ? why : String(err instanceof Error ? err.message : err).split('\n')[0],
+      );
       log(`  ${label}: skipped (${skipped.get(label)})`);
     }
   }
@@ -142,7 +172,17 @@ const expressRps = median(express.map((r) => r.rps));
 const expressUs = median(express.map((r) => r.serverCpuUsPerRequest));
 const full = results.get('service as built');
 const fullUs = full ? median(full.map((r) => r.serverCpuUsPerRequest)) : NaN;
-const rows = [['variant (GET /protected, 32 conns; medians)', 'req/s', '÷ Express', 'server CPU µs/req', 'Δ µs/req vs service', 'p99 ms', 'other CPU %']];
+const rows = [
+  [
+    'variant (GET /protected, 32 conns; medians)',
+    'req/s',
+    '÷ Express',
+    'server CPU µs/req',
+    'Δ µs/req vs service',
+    'p99 ms',
+    'other CPU %',
+  ],
+];
 for (const [label, runs] of results) {
   const rps = median(runs.map((r) => r.rps));
   const us = median(runs.map((r) => r.serverCpuUsPerRequest));
@@ -159,8 +199,13 @@ for (const [label, runs] of results) {
 log('');
 printTable(rows);
 for (const [label, why] of skipped) log(`${label}: not measured (${why})`);
-log(`\n(CPU-time ratio Express ÷ service as built: ${round(expressUs / fullUs, 2)}×; ÷ Express by CPU time is the figure least disturbed by other load)`);
+log(
+  `\n(CPU-time ratio Express ÷ service as built: ${round(expressUs / fullUs, 2)}×; ÷ Express by CPU time is the figure least disturbed by other load)`,
+);
 fs.mkdirSync(RESULTS_DIR, { recursive: true });
 const file = path.join(RESULTS_DIR, `ablation-${stamp()}.json`);
-fs.writeFileSync(file, `${JSON.stringify({ machine: machineInfo(4), rounds: ROUNDS, durationS: DURATION_S, results: Object.fromEntries(results), skipped: Object.fromEntries(skipped) }, null, 2)}\n`);
+fs.writeFileSync(
+  file,
+  `${JSON.stringify({ machine: machineInfo(4), rounds: ROUNDS, durationS: DURATION_S, results: Object.fromEntries(results), skipped: Object.fromEntries(skipped) }, null, 2)}\n`,
+);
 log(`wrote ${path.relative(ROOT, file)}`);

@@ -28,11 +28,17 @@ if (!isMainThread) {
   const phc = await hash(PASSWORD, OPTIONS);
   let verifies = 0;
   const mode = process.env.HASHING ?? 'pool';
-  const n = Number(process.env.HASHERS ?? (mode === 'pool' ? Number(process.env.UV_THREADPOOL_SIZE) || 4 : availableParallelism()));
+  const n = Number(
+    process.env.HASHERS ?? (mode === 'pool' ? Number(process.env.UV_THREADPOOL_SIZE) || 4 : availableParallelism()),
+  );
   const start = () => {
     if (mode === 'pool') {
       for (let i = 0; i < n; i++) {
-        const loop = () => void verify(phc, PASSWORD).then(() => { verifies++; loop(); });
+        const loop = () =>
+          void verify(phc, PASSWORD).then(() => {
+            verifies++;
+            loop();
+          });
         loop();
       }
     } else {
@@ -46,7 +52,10 @@ if (!isMainThread) {
   const check = createVerifier(process.env.JWT_SECRET);
   const send = (res, status, payload) => {
     const body = JSON.stringify(payload);
-    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(body);
   };
   let started = false;

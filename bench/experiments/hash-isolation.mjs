@@ -8,8 +8,21 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { BENCH_JWT_SECRET } from '../fixtures.mjs';
 import {
-  BENCH_DIR, LOG_DIR, checkProtected, freePort, log, measure, printTable, protectedLoad, request, round, settle,
-  signBenchToken, startServer, stopServer, waitUntilAnswering,
+  BENCH_DIR,
+  LOG_DIR,
+  checkProtected,
+  freePort,
+  log,
+  measure,
+  printTable,
+  protectedLoad,
+  request,
+  round,
+  settle,
+  signBenchToken,
+  startServer,
+  stopServer,
+  waitUntilAnswering,
 } from '../lib.mjs';
 
 const argv = process.argv.slice(2);
@@ -24,9 +37,17 @@ for (let r = 1; r <= ROUNDS; r++) {
   for (const mode of MODES) {
     await settle(1000, 20);
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), JWT_SECRET: BENCH_JWT_SECRET, HASHING: mode === 'none' ? 'pool' : mode };
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      JWT_SECRET: BENCH_JWT_SECRET,
+      HASHING: mode === 'none' ? 'pool' : mode,
+    };
     delete env.NODE_OPTIONS;
-    const server = startServer('hash-isolation', path.join(BENCH_DIR, 'experiments', 'hash-isolation-server.mjs'), { env, logFile: path.join(LOG_DIR, 'hash-isolation.log') });
+    const server = startServer('hash-isolation', path.join(BENCH_DIR, 'experiments', 'hash-isolation-server.mjs'), {
+      env,
+      logFile: path.join(LOG_DIR, 'hash-isolation.log'),
+    });
     try {
       await waitUntilAnswering(server, port, '/protected', 401);
       const token = signBenchToken(user);
@@ -34,9 +55,20 @@ for (let r = 1; r <= ROUNDS; r++) {
       if (mode !== 'none') await request(port, { path: '/hash-start' });
       const before = JSON.parse((await request(port, { path: '/hash-stats' })).body).verifies;
       const t0 = Date.now();
-      const run = await measure(`round ${r}: ${mode}`, { pid: server.pid, warmupS: 1, durationS: DURATION_S, ...protectedLoad(port, token, user, 32) });
+      const run = await measure(`round ${r}: ${mode}`, {
+        pid: server.pid,
+        warmupS: 1,
+        durationS: DURATION_S,
+        ...protectedLoad(port, token, user, 32),
+      });
       const after = JSON.parse((await request(port, { path: '/hash-stats' })).body).verifies;
-      rows.push([`${mode} (round ${r})`, round(run.rps, 0), run.latencyMs.p50, run.latencyMs.p99, round(((after - before) * 1000) / (Date.now() - t0), 1)]);
+      rows.push([
+        `${mode} (round ${r})`,
+        round(run.rps, 0),
+        run.latencyMs.p50,
+        run.latencyMs.p99,
+        round(((after - before) * 1000) / (Date.now() - t0), 1),
+      ]);
     } finally {
       await stopServer(server);
     }

@@ -58,7 +58,13 @@ export class AccountService {
       if (err instanceof DomainError) {
         const throttled = err instanceof TooManyAttemptsError;
         const reason = err instanceof ValidationFailedError ? err.type : err.name;
-        events.record({ type: 'signup', outcome: throttled ? 'throttled' : 'rejected', username: rawUsername, ip, reason });
+        events.record({
+          type: 'signup',
+          outcome: throttled ? 'throttled' : 'rejected',
+          username: rawUsername,
+          ip,
+          reason,
+        });
       }
       throw err;
     }
@@ -88,7 +94,13 @@ export class AccountService {
     if (!user || !ok) {
       await loginLimiter.record(accountKey, limits.loginPerAccount);
       await loginLimiter.record(ipKey, limits.loginPerIp);
-      events.record({ type: 'login', outcome: 'failure', username: rawUsername, ip, reason: user ? 'bad_password' : 'unknown_user' });
+      events.record({
+        type: 'login',
+        outcome: 'failure',
+        username: rawUsername,
+        ip,
+        reason: user ? 'bad_password' : 'unknown_user',
+      });
       throw new InvalidCredentialsError();
     }
 
@@ -111,7 +123,8 @@ export class AccountService {
     const user = await users.findByKey(normalizeUsername(claims.sub).key);
     if (!user) throw new InvalidTokenError('user no longer exists');
     // A token minted before this account existed belonged to a deleted namesake.
-    if (claims.iat + tokens.leewaySeconds < Math.floor(user.createdAt.getTime() / 1000)) throw new InvalidTokenError('token predates the account');
+    if (claims.iat + tokens.leewaySeconds < Math.floor(user.createdAt.getTime() / 1000))
+      throw new InvalidTokenError('token predates the account');
     return user;
   }
 

@@ -2,8 +2,20 @@
 // these into audit log lines (and metrics), so the domain needs neither pino nor prom-client.
 
 export type AuthEvent =
-  | { readonly type: 'signup'; readonly outcome: 'success' | 'rejected' | 'throttled'; readonly username: string; readonly ip: string; readonly reason?: string }
-  | { readonly type: 'login'; readonly outcome: 'success' | 'failure' | 'throttled'; readonly username: string; readonly ip: string; readonly reason?: string }
+  | {
+      readonly type: 'signup';
+      readonly outcome: 'success' | 'rejected' | 'throttled';
+      readonly username: string;
+      readonly ip: string;
+      readonly reason?: string;
+    }
+  | {
+      readonly type: 'login';
+      readonly outcome: 'success' | 'failure' | 'throttled';
+      readonly username: string;
+      readonly ip: string;
+      readonly reason?: string;
+    }
   | { readonly type: 'token_issued'; readonly username: string; readonly jti: string }
   | { readonly type: 'token_revoked'; readonly username: string; readonly jti: string }
   | { readonly type: 'password_rehashed'; readonly username: string };

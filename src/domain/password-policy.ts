@@ -53,7 +53,11 @@ export class PasswordPolicy {
       );
     }
     if (folded === usernameKey) {
-      throw new ValidationFailedError('password', 'the password must not be the username', 'value_error.password.username');
+      throw new ValidationFailedError(
+        'password',
+        'the password must not be the username',
+        'value_error.password.username',
+      );
     }
   }
 }

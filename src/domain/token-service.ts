@@ -46,10 +46,14 @@ export class TokenService {
     const { key, algorithm, issuer, audience, ttlSeconds, clock } = this.options;
     const now = Math.floor(clock() / 1000);
     const jti = randomUUID();
-    const token = jwt.sign({ sub: subject, iat: now, nbf: now, exp: now + ttlSeconds, jti, iss: issuer, aud: audience }, key, {
-      algorithm,
-      header: { alg: algorithm, typ: 'at+jwt' },
-    });
+    const token = jwt.sign(
+      { sub: subject, iat: now, nbf: now, exp: now + ttlSeconds, jti, iss: issuer, aud: audience },
+      key,
+      {
+        algorithm,
+        header: { alg: algorithm, typ: 'at+jwt' },
+      },
+    );
     return { token, expiresIn: ttlSeconds, jti };
   }
 

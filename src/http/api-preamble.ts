@@ -19,18 +19,26 @@ export function recordHeaders(middleware: RequestHandler): ReadonlyArray<readonl
     setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
     removeHeader: () => undefined,
   };
-  void middleware({ headers: {}, method: 'GET', url: '/' } as Request, recorder as unknown as Response, (err?: unknown) => {
-    if (err) throw err instanceof Error ? err : new Error('header middleware failed');
-    nextCalled = true;
-  });
+  void middleware(
+    { headers: {}, method: 'GET', url: '/' } as Request,
+    recorder as unknown as Response,
+    (err?: unknown) => {
+      if (err) throw err instanceof Error ? err : new Error('header middleware failed');
+      nextCalled = true;
+    },
+  );
   if (!nextCalled) throw new Error('header middleware did not complete synchronously; it cannot be precomputed');
   return headers;
 }
 
 const hasBody = (req: Request): boolean =>
-  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  req.headers['transfer-encoding'] !== undefined ||
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 
-export function apiPreamble(headers: ReadonlyArray<readonly [string, string]>, parsers: readonly RequestHandler[]): RequestHandler {
+export function apiPreamble(
+  headers: ReadonlyArray<readonly [string, string]>,
+  parsers: readonly RequestHandler[],
+): RequestHandler {
   const parse = (req: Request, res: Response, next: (err?: unknown) => void, i: number): void => {
     const parser = parsers[i];
     if (!parser) {

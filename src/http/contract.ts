@@ -46,9 +46,15 @@ export async function loadContract(file: string = DEFAULT_CONTRACT_PATH): Promis
   const yamlText = await readFile(file, 'utf8');
   const document = parse(yamlText) as OpenAPIV3.DocumentV3;
   try {
-    await new OpenApiSpecLoader({ apiDoc: structuredClone(document), validateApiSpec: true, $refParser: { mode: 'bundle' } }).load();
+    await new OpenApiSpecLoader({
+      apiDoc: structuredClone(document),
+      validateApiSpec: true,
+      $refParser: { mode: 'bundle' },
+    }).load();
   } catch (err) {
-    throw new ContractError(`${file} is not a valid OpenAPI document: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ContractError(
+      `${file} is not a valid OpenAPI document: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return { document, yamlText, jsonText: JSON.stringify(document), operations: listOperations(document) };
 }

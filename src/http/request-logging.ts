@@ -44,7 +44,11 @@ type LoggedRequest = Request & { [CHILD]?: Logger };
  * Installs the per-request log line and `req.log` on `app`. Observers (metrics) share the
  * same timing and the same `close` listener.
  */
-export function installRequestLogging(app: Express, logger: Logger, observers: readonly RequestObserver[] = []): RequestHandler {
+export function installRequestLogging(
+  app: Express,
+  logger: Logger,
+  observers: readonly RequestObserver[] = [],
+): RequestHandler {
   (app.request as unknown as Record<symbol, Logger>)[LOGGER] = logger;
   Object.defineProperty(app.request, 'log', {
     configurable: true,

@@ -84,7 +84,9 @@ describe('POST /signup', () => {
   it('when the password is missing, then 422 with loc [body, password] and type value_error.missing (SEED.md)', async () => {
     const res = coverage.check(await request(t.app).post('/signup').send({ username: 'newbie' }), 'signup');
     expect(res.status).toBe(422);
-    expect(res.body).toEqual({ detail: [{ loc: ['body', 'password'], msg: 'field required', type: 'value_error.missing' }] });
+    expect(res.body).toEqual({
+      detail: [{ loc: ['body', 'password'], msg: 'field required', type: 'value_error.missing' }],
+    });
   });
 
   it('when both fields are missing, then 422 lists both', async () => {
@@ -142,7 +144,10 @@ describe('POST /signup', () => {
   });
 
   it('when a field has the wrong type, then 422 type_error.str', async () => {
-    const res = coverage.check(await request(t.app).post('/signup').send({ username: 5, password: PASSWORD }), 'signup');
+    const res = coverage.check(
+      await request(t.app).post('/signup').send({ username: 5, password: PASSWORD }),
+      'signup',
+    );
     expect(res.status).toBe(422);
     expect(res.body.detail[0]).toEqual({ loc: ['body', 'username'], msg: 'str type expected', type: 'type_error.str' });
   });
@@ -227,7 +232,10 @@ describe('POST /token', () => {
 
   it('when grant_type=password and a scope are sent (Swagger UI, OAuth2 clients), then 200', async () => {
     const res = coverage.check(
-      await request(t.app).post('/token').type('form').send({ grant_type: 'password', username: 'licat', password: PASSWORD, scope: '' }),
+      await request(t.app)
+        .post('/token')
+        .type('form')
+        .send({ grant_type: 'password', username: 'licat', password: PASSWORD, scope: '' }),
       'issueToken',
     );
     expect(res.status).toBe(200);
@@ -279,7 +287,10 @@ describe('POST /token', () => {
 
   it('when grant_type is not password, then 400 unsupported_grant_type (RFC 6749 §5.2)', async () => {
     const res = coverage.check(
-      await request(t.app).post('/token').type('form').send({ grant_type: 'client_credentials', username: 'licat', password: PASSWORD }),
+      await request(t.app)
+        .post('/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', username: 'licat', password: PASSWORD }),
       'issueToken',
     );
     expect(res.status).toBe(400);
@@ -287,13 +298,21 @@ describe('POST /token', () => {
   });
 
   it('when the username is missing, then 422 with loc [body, username] (SEED.md)', async () => {
-    const res = coverage.check(await request(t.app).post('/token').type('form').send({ password: PASSWORD }), 'issueToken');
+    const res = coverage.check(
+      await request(t.app).post('/token').type('form').send({ password: PASSWORD }),
+      'issueToken',
+    );
     expect(res.status).toBe(422);
-    expect(res.body).toEqual({ detail: [{ loc: ['body', 'username'], msg: 'field required', type: 'value_error.missing' }] });
+    expect(res.body).toEqual({
+      detail: [{ loc: ['body', 'username'], msg: 'field required', type: 'value_error.missing' }],
+    });
   });
 
   it('when the body is JSON instead of a form, then 415', async () => {
-    const res = coverage.check(await request(t.app).post('/token').send({ username: 'licat', password: PASSWORD }), 'issueToken');
+    const res = coverage.check(
+      await request(t.app).post('/token').send({ username: 'licat', password: PASSWORD }),
+      'issueToken',
+    );
     expect(res.status).toBe(415);
   });
 
@@ -412,53 +431,101 @@ describe('GET /protected', () => {
     return authorization === undefined ? req : req.set('Authorization', authorization);
   };
 
-  it.each(['Bearer', 'bearer', 'BEARER', 'BeArEr'])('when the scheme is spelled %s, then 200 (scheme is case-insensitive)', async (scheme) => {
-    const res = coverage.check(await protectedWith(`${scheme} ${token}`), 'getProtected');
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ message: 'Hello licat! This is a protected route' });
-  });
+  it.each(['Bearer', 'bearer', 'BEARER', 'BeArEr'])(
+    'when the scheme is spelled %s, then 200 (scheme is case-insensitive)',
+    async (scheme) => {
+      const res = coverage.check(await protectedWith(`${scheme} ${token}`), 'getProtected');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ message: 'Hello licat! This is a protected route' });
+    },
+  );
 
   it.each([
     ['no Authorization header', undefined],
     ['a Basic scheme', 'Basic bGljYXQ6cGFzcw=='],
     ['the scheme alone', 'Bearer'],
     ['an empty header', ''],
-  ])('when there is %s, then 401 "Not authenticated" with WWW-Authenticate: Bearer (RFC 6750 §3)', async (_why, header) => {
-    const res = coverage.check(await protectedWith(header), 'getProtected');
-    expect(res.status).toBe(401);
-    expect(res.body).toEqual({ detail: 'Not authenticated' });
-    expect(res.headers['www-authenticate']).toBe('Bearer');
-  });
+  ])(
+    'when there is %s, then 401 "Not authenticated" with WWW-Authenticate: Bearer (RFC 6750 §3)',
+    async (_why, header) => {
+      const res = coverage.check(await protectedWith(header), 'getProtected');
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ detail: 'Not authenticated' });
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    },
+  );
 
   const attacks: Array<[string, (t: TestApp) => string]> = [
-    ['alg "none" (RFC 8725 §2.1)', (t) => forgeToken({ digest: 'none', header: { alg: 'none', typ: 'at+jwt' }, claims: validClaims('licat', nowSeconds(t)) })],
-    ['a signature made with another key', (t) => forgeToken({ secret: 'an-entirely-different-secret-of-48-bytes-length!!', claims: validClaims('licat', nowSeconds(t)) })],
-    ['HS512 with the right secret: algorithm not allowed (RFC 8725 §3.1)', (t) => forgeToken({ digest: 'sha512', claims: validClaims('licat', nowSeconds(t)) })],
-    ['an expired exp beyond the leeway', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t) - 4000), exp: nowSeconds(t) - 60 } })],
-    ['nbf in the future beyond the leeway', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), nbf: nowSeconds(t) + 60 } })],
-    ['a wrong iss (RFC 8725 §3.8)', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), iss: 'someone-else' } })],
-    ['a wrong aud (RFC 8725 §3.9)', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), aud: 'another-api' } })],
-    ['typ JWT instead of at+jwt (RFC 8725 §3.11, RFC 9068 §4)', (t) => forgeToken({ header: { alg: 'HS256', typ: 'JWT' }, claims: validClaims('licat', nowSeconds(t)) })],
+    [
+      'alg "none" (RFC 8725 §2.1)',
+      (t) =>
+        forgeToken({
+          digest: 'none',
+          header: { alg: 'none', typ: 'at+jwt' },
+          claims: validClaims('licat', nowSeconds(t)),
+        }),
+    ],
+    [
+      'a signature made with another key',
+      (t) =>
+        forgeToken({
+          secret: 'an-entirely-different-secret-of-48-bytes-length!!',
+          claims: validClaims('licat', nowSeconds(t)),
+        }),
+    ],
+    [
+      'HS512 with the right secret: algorithm not allowed (RFC 8725 §3.1)',
+      (t) => forgeToken({ digest: 'sha512', claims: validClaims('licat', nowSeconds(t)) }),
+    ],
+    [
+      'an expired exp beyond the leeway',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t) - 4000), exp: nowSeconds(t) - 60 } }),
+    ],
+    [
+      'nbf in the future beyond the leeway',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), nbf: nowSeconds(t) + 60 } }),
+    ],
+    [
+      'a wrong iss (RFC 8725 §3.8)',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), iss: 'someone-else' } }),
+    ],
+    [
+      'a wrong aud (RFC 8725 §3.9)',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), aud: 'another-api' } }),
+    ],
+    [
+      'typ JWT instead of at+jwt (RFC 8725 §3.11, RFC 9068 §4)',
+      (t) => forgeToken({ header: { alg: 'HS256', typ: 'JWT' }, claims: validClaims('licat', nowSeconds(t)) }),
+    ],
     ['no typ header', (t) => forgeToken({ header: { alg: 'HS256' }, claims: validClaims('licat', nowSeconds(t)) })],
     ['no exp claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), exp: undefined } })],
     ['no sub claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), sub: undefined } })],
     ['a sub for a user who does not exist', (t) => forgeToken({ claims: validClaims('ghost', nowSeconds(t)) })],
-    ['a tampered payload (sub changed after signing)', () => {
-      const [h, , s] = token.split('.');
-      const forged = Buffer.from(JSON.stringify({ ...decodePart(token, 1), sub: 'admin' })).toString('base64url');
-      return `${h}.${forged}.${s}`;
-    }],
-    ['an oversized token (> 4096 characters)', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), pad: 'x'.repeat(5000) } })],
+    [
+      'a tampered payload (sub changed after signing)',
+      () => {
+        const [h, , s] = token.split('.');
+        const forged = Buffer.from(JSON.stringify({ ...decodePart(token, 1), sub: 'admin' })).toString('base64url');
+        return `${h}.${forged}.${s}`;
+      },
+    ],
+    [
+      'an oversized token (> 4096 characters)',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), pad: 'x'.repeat(5000) } }),
+    ],
     ['garbage', () => 'not.a.jwt'],
     ['a single segment', () => 'abc'],
   ];
 
-  it.each(attacks)('when the token has %s, then 401 "Invalid token" with error="invalid_token" (RFC 6750 §3.1)', async (_why, make) => {
-    const res = coverage.check(await protectedWith(`Bearer ${make(t)}`), 'getProtected');
-    expect(res.status).toBe(401);
-    expect(res.body).toEqual({ detail: 'Invalid token' });
-    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
-  });
+  it.each(attacks)(
+    'when the token has %s, then 401 "Invalid token" with error="invalid_token" (RFC 6750 §3.1)',
+    async (_why, make) => {
+      const res = coverage.check(await protectedWith(`Bearer ${make(t)}`), 'getProtected');
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ detail: 'Invalid token' });
+      expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    },
+  );
 
   it('when the token expired less than the clock leeway ago, then it is still accepted (RFC 8725 §3.10 leeway)', async () => {
     const now = nowSeconds(t);
@@ -512,7 +579,10 @@ describe('POST /revoke (RFC 7009)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
 
-    const refused = coverage.check(await request(t.app).get('/protected').set('Authorization', `Bearer ${first}`), 'getProtected');
+    const refused = coverage.check(
+      await request(t.app).get('/protected').set('Authorization', `Bearer ${first}`),
+      'getProtected',
+    );
     expect(refused.status).toBe(401);
     expect(refused.body).toEqual({ detail: 'Invalid token' });
     expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
@@ -522,7 +592,10 @@ describe('POST /revoke (RFC 7009)', () => {
   it('when the token is garbage or forged, then still 200 (RFC 7009 §2.2) and nothing changes', async () => {
     const res = coverage.check(await revoke({ token: 'not-a-token' }), 'revokeToken');
     expect(res.status).toBe(200);
-    coverage.check(await revoke({ token: forgeToken({ secret: 'x'.repeat(48), claims: validClaims('leaver', nowSeconds(t)) }) }), 'revokeToken');
+    coverage.check(
+      await revoke({ token: forgeToken({ secret: 'x'.repeat(48), claims: validClaims('leaver', nowSeconds(t)) }) }),
+      'revokeToken',
+    );
   });
 
   it('when the token field is missing, then 422 naming it', async () => {
@@ -542,7 +615,10 @@ describe('GET /users/me', () => {
   it('when the token is valid, then 200 with the username and creation time', async () => {
     const t = await buildTestApp();
     const token = await tokenFor(t.app, 'Licat');
-    const res = coverage.check(await request(t.app).get('/users/me').set('Authorization', `Bearer ${token}`), 'getCurrentUser');
+    const res = coverage.check(
+      await request(t.app).get('/users/me').set('Authorization', `Bearer ${token}`),
+      'getCurrentUser',
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ username: 'Licat', created_at: new Date(t.clock.now()).toISOString() });
   });
@@ -599,8 +675,12 @@ describe('GET /metrics', () => {
     const res = coverage.check(await request(t.app).get('/metrics'), 'getMetrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(res.text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/token",status_code="200"\} 1/);
-    expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/);
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/token",status_code="200"\} 1/,
+    );
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/,
+    );
     expect(res.text).toMatch(/auth_logins_total\{outcome="success"\} 1/);
     expect(res.text).toMatch(/auth_logins_total\{outcome="failure"\} 1/);
     expect(res.text).toMatch(/auth_logins_total\{outcome="throttled"\} 1/);

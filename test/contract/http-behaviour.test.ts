@@ -147,12 +147,22 @@ describe('logs (OWASP ASVS 5.0 §16: no secrets in logs; audit events)', () => {
     await request(t.app).post('/signup').send({ username: 'audited', password: PASSWORD }).expect(200);
     await request(t.app).post('/signup').send({ username: 'audited', password: PASSWORD }).expect(400);
     await request(t.app).post('/signup').send({ username: 'tiny', password: 'short' }).expect(422);
-    const ok = await request(t.app).post('/token').type('form').send({ username: 'audited', password: PASSWORD }).expect(200);
+    const ok = await request(t.app)
+      .post('/token')
+      .type('form')
+      .send({ username: 'audited', password: PASSWORD })
+      .expect(200);
     const token = ok.body.access_token as string;
-    await request(t.app).post('/token').type('form').send({ username: 'audited', password: 'wrong-but-secret-guess' }).expect(401);
+    await request(t.app)
+      .post('/token')
+      .type('form')
+      .send({ username: 'audited', password: 'wrong-but-secret-guess' })
+      .expect(401);
     await request(t.app).post('/token').field('username', 'audited').field('password', PASSWORD).expect(200);
     await request(t.app).get('/protected').set('Authorization', `Bearer ${token}`).expect(200);
-    await request(t.app).get('/protected?access_token=' + token).expect(401);
+    await request(t.app)
+      .get('/protected?access_token=' + token)
+      .expect(401);
     await request(t.app).get('/protected').set('Authorization', `Bearer ${token}x`).expect(401);
     await request(t.app).get('/protected').set('Cookie', `session=${token}`).expect(401);
 
@@ -166,7 +176,12 @@ describe('logs (OWASP ASVS 5.0 §16: no secrets in logs; audit events)', () => {
     expect(audit).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'signup', outcome: 'success', username: 'audited', ip: expect.any(String) }),
-        expect.objectContaining({ type: 'signup', outcome: 'rejected', username: 'audited', reason: 'UsernameTakenError' }),
+        expect.objectContaining({
+          type: 'signup',
+          outcome: 'rejected',
+          username: 'audited',
+          reason: 'UsernameTakenError',
+        }),
         expect.objectContaining({ type: 'login', outcome: 'success', username: 'audited' }),
         expect.objectContaining({ type: 'login', outcome: 'failure', username: 'audited', reason: 'bad_password' }),
       ]),
@@ -188,7 +203,11 @@ describe('logs (OWASP ASVS 5.0 §16: no secrets in logs; audit events)', () => {
     expect(warning?.msg).toMatch(/will not survive a restart/);
     // ...and the generated secret still signs working tokens.
     await request(t.app).post('/signup').send({ username: 'random', password: PASSWORD }).expect(200);
-    const res = await request(t.app).post('/token').type('form').send({ username: 'random', password: PASSWORD }).expect(200);
+    const res = await request(t.app)
+      .post('/token')
+      .type('form')
+      .send({ username: 'random', password: PASSWORD })
+      .expect(200);
     await request(t.app).get('/protected').set('Authorization', `Bearer ${res.body.access_token}`).expect(200);
   });
 });

@@ -9,13 +9,24 @@ describe('response validation', () => {
   async function appWithCorruptUser(env: Record<string, string> = {}) {
     const users = new MemoryUserStore();
     const t = await buildTestApp(env, { users });
-    await request(t.app).post('/signup').send({ username: 'corrupt', password: 'correct horse battery staple' }).expect(200);
+    await request(t.app)
+      .post('/signup')
+      .send({ username: 'corrupt', password: 'correct horse battery staple' })
+      .expect(200);
     const token = (
-      await request(t.app).post('/token').type('form').send({ username: 'corrupt', password: 'correct horse battery staple' }).expect(200)
+      await request(t.app)
+        .post('/token')
+        .type('form')
+        .send({ username: 'corrupt', password: 'correct horse battery staple' })
+        .expect(200)
     ).body.access_token as string;
     const real = (await users.findByKey('corrupt'))!;
     // A store bug: created_at comes back as something that is not a date-time.
-    users.findByKey = async () => ({ ...real, createdAt: { toISOString: () => 'yesterday', getTime: () => real.createdAt.getTime() } as unknown as Date }) satisfies User;
+    users.findByKey = async () =>
+      ({
+        ...real,
+        createdAt: { toISOString: () => 'yesterday', getTime: () => real.createdAt.getTime() } as unknown as Date,
+      }) satisfies User;
     return { t, token };
   }
 

@@ -35,7 +35,10 @@ describe('protocol errors get JSON answers, not resets', () => {
   });
 
   it('when the headers exceed MAX_HEADER_BYTES, then 431 with a JSON body', async () => {
-    const raw = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(10_000)}\r\n\r\n`);
+    const raw = await rawRequest(
+      server.port,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(10_000)}\r\n\r\n`,
+    );
     expect(raw).toMatch(/^HTTP\/1\.1 431 /);
     expect(raw).toContain('Content-Type: application/json');
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ detail: 'Request header fields too large' });
@@ -51,7 +54,13 @@ describe('protocol errors get JSON answers, not resets', () => {
     const body = JSON.stringify({ username: 'chunky', password: 'p'.repeat(20_000) });
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { port: server.port, host: '127.0.0.1', method: 'POST', path: '/signup', headers: { 'Content-Type': 'application/json' } },
+        {
+          port: server.port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/signup',
+          headers: { 'Content-Type': 'application/json' },
+        },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
@@ -80,7 +89,10 @@ describe('graceful shutdown', () => {
 
     const users = new MemoryUserStore();
     const t = await buildTestApp({}, { users });
-    await request(t.app).post('/signup').send({ username: 'slowpoke', password: 'correct horse battery staple' }).expect(200);
+    await request(t.app)
+      .post('/signup')
+      .send({ username: 'slowpoke', password: 'correct horse battery staple' })
+      .expect(200);
     const realFind = users.findByKey.bind(users);
     users.findByKey = async (key: string): Promise<User | undefined> => {
       entered();

@@ -25,7 +25,10 @@ export class ContractCoverage {
   private responseFor(operationId: string, status: number): ResponseObject | undefined {
     const op = this.contract.operations.find((o) => o.operationId === operationId);
     if (!op) throw new Error(`unknown operationId ${operationId}`);
-    const pathItem = this.contract.document.paths[op.path] as Record<string, { responses: Record<string, ResponseObject> }>;
+    const pathItem = this.contract.document.paths[op.path] as Record<
+      string,
+      { responses: Record<string, ResponseObject> }
+    >;
     let response = pathItem[op.method]?.responses[String(status)];
     if (response?.$ref) {
       const name = response.$ref.split('/').pop() ?? '';
@@ -38,12 +41,16 @@ export class ContractCoverage {
   check(res: Response, operationId: string): Response {
     const response = this.responseFor(operationId, res.status);
     if (!response) {
-      throw new Error(`${operationId} answered ${res.status}, which openapi.yaml does not declare: ${JSON.stringify(res.body)}`);
+      throw new Error(
+        `${operationId} answered ${res.status}, which openapi.yaml does not declare: ${JSON.stringify(res.body)}`,
+      );
     }
     const schema = response.content?.['application/json']?.schema;
     if (schema) {
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      const rewritten = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/')) as object;
+      const rewritten = JSON.parse(
+        JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/'),
+      ) as object;
       const validate = this.ajv.compile(rewritten);
       if (!validate(res.body)) {
         throw new Error(

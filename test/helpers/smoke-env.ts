@@ -12,7 +12,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** TEST FIXTURE ONLY: a JWT signing secret (>= 32 bytes) for throwaway smoke-test instances. */
 export const SMOKE_JWT_SECRET = 'smoke-test-fixture-secret-not-for-production-0123456789';
 
-const PROVISION_HINT = 'Run `sudo bash scripts/provision.sh` (installs and starts the Docker engine, compose, Debian chromium and the node:20-bookworm-slim base image).';
+const PROVISION_HINT =
+  'Run `sudo bash scripts/provision.sh` (installs and starts the Docker engine, compose, Debian chromium and the node:20-bookworm-slim base image).';
 
 export interface RunResult {
   code: number;
@@ -30,7 +31,12 @@ export function run(
     execFile(
       cmd,
       args,
-      { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: opts.cwd ?? ROOT,
+        env: opts.env ?? process.env,
+        timeout: opts.timeoutMs ?? 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
         if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
           // spawn failure (ENOENT ...), not an exit status
@@ -45,10 +51,16 @@ export function run(
 }
 
 /** Like run(), but throws with the command's output when it exits non-zero. */
-export async function runOk(cmd: string, args: readonly string[], opts: Parameters<typeof run>[2] = {}): Promise<RunResult> {
+export async function runOk(
+  cmd: string,
+  args: readonly string[],
+  opts: Parameters<typeof run>[2] = {},
+): Promise<RunResult> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) {
-    throw new Error(`\`${cmd} ${args.join(' ')}\` exited ${r.code}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`);
+    throw new Error(
+      `\`${cmd} ${args.join(' ')}\` exited ${r.code}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`,
+    );
   }
   return r;
 }
@@ -73,9 +85,11 @@ export interface ComposeTool {
 export function requireCompose(): ComposeTool {
   requireDocker();
   const v2 = spawnSync('docker', ['compose', 'version', '--short'], { encoding: 'utf8', timeout: 30_000 });
-  if (!v2.error && v2.status === 0) return { cmd: 'docker', baseArgs: ['compose'], label: `docker compose ${v2.stdout.trim()}` };
+  if (!v2.error && v2.status === 0)
+    return { cmd: 'docker', baseArgs: ['compose'], label: `docker compose ${v2.stdout.trim()}` };
   const v1 = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8', timeout: 30_000 });
-  if (!v1.error && v1.status === 0) return { cmd: 'docker-compose', baseArgs: [], label: `docker-compose ${v1.stdout.trim()}` };
+  if (!v1.error && v1.status === 0)
+    return { cmd: 'docker-compose', baseArgs: [], label: `docker-compose ${v1.stdout.trim()}` };
   throw new Error(`No compose tool: neither \`docker compose\` nor \`docker-compose\` works. ${PROVISION_HINT}`);
 }
 

@@ -62,7 +62,10 @@ export async function protectedRoute(base: string, accessToken?: string): Promis
  */
 export async function seedScenario(base: string, username: string): Promise<string> {
   const created = await signup(base, username);
-  expect({ status: created.status, body: created.body }).toEqual({ status: 200, body: { message: 'User created successfully' } });
+  expect({ status: created.status, body: created.body }).toEqual({
+    status: 200,
+    body: { message: 'User created successfully' },
+  });
 
   const issued = await token(base, username);
   expect(issued.status).toBe(200);
@@ -90,7 +93,12 @@ export interface RawExchange {
  * Opens a raw TCP connection and sends a POST /token whose headers announce the whole body
  * but which carries only its first few bytes: a request that is still "in flight".
  */
-export async function startPartialTokenRequest(host: string, port: number, username: string, password = SMOKE_PASSWORD): Promise<RawExchange> {
+export async function startPartialTokenRequest(
+  host: string,
+  port: number,
+  username: string,
+  password = SMOKE_PASSWORD,
+): Promise<RawExchange> {
   const body = new URLSearchParams({ username, password }).toString();
   const cut = 10;
   const socket = connect(port, host);

@@ -36,7 +36,8 @@ const figures: Record<string, unknown> = {};
  * service settings (LOG_LEVEL, RATE_LIMIT_ENABLED, ...) that must not leak in from the shell.
  */
 function composeEnv(port: number): NodeJS.ProcessEnv {
-  const keep = /^(PATH|HOME|USER|TMPDIR|DOCKER_HOST|DOCKER_CONFIG|DOCKER_CERT_PATH|DOCKER_TLS_VERIFY|DOCKER_CONTEXT|(https?|no)_proxy|(HTTPS?|NO)_PROXY)$/;
+  const keep =
+    /^(PATH|HOME|USER|TMPDIR|DOCKER_HOST|DOCKER_CONFIG|DOCKER_CERT_PATH|DOCKER_TLS_VERIFY|DOCKER_CONTEXT|(https?|no)_proxy|(HTTPS?|NO)_PROXY)$/;
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (keep.test(k) && v !== undefined) out[k] = v;
   return {
@@ -87,7 +88,9 @@ afterAll(async () => {
     const down = await composeRun(['down', '-v', '--remove-orphans', '-t', '15'], 120_000);
     if (down.code !== 0) {
       // Still leave nothing behind: remove by the project label.
-      const ids = (await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout.split(/\s+/).filter(Boolean);
+      const ids = (await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout
+        .split(/\s+/)
+        .filter(Boolean);
       if (ids.length > 0) await run('docker', ['rm', '-f', '-v', ...ids]);
       await run('docker', ['network', 'rm', `${PROJECT}_default`]);
     }
@@ -113,12 +116,15 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the container with the hardening the file declares, as non-root', async () => {
-    const declared = (parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, Record<string, unknown>> }).services[SERVICE]!;
+    const declared = (
+      parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, Record<string, unknown>> }
+    ).services[SERVICE]!;
     const info = await inspectContainer(containerId);
     expect(info.Config.User).toBeTruthy();
     expect(['root', '0', '0:0']).not.toContain(info.Config.User);
     if (declared.read_only === true) expect(info.HostConfig.ReadonlyRootfs).toBe(true);
-    if (Array.isArray(declared.cap_drop)) expect(info.HostConfig.CapDrop ?? []).toEqual(expect.arrayContaining(declared.cap_drop));
+    if (Array.isArray(declared.cap_drop))
+      expect(info.HostConfig.CapDrop ?? []).toEqual(expect.arrayContaining(declared.cap_drop));
     if (Array.isArray(declared.security_opt)) {
       // v1 and v2 spell "no-new-privileges:true" the same way; compare loosely on the name.
       for (const opt of declared.security_opt as string[]) {

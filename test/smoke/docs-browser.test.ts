@@ -9,7 +9,15 @@ import { once } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, ROOT, SMOKE_JWT_SECRET, requireChromium, sleep, uniqueUsername } from '../helpers/smoke-env';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  ROOT,
+  SMOKE_JWT_SECRET,
+  requireChromium,
+  sleep,
+  uniqueUsername,
+} from '../helpers/smoke-env';
 import { SMOKE_PASSWORD } from '../helpers/smoke-http';
 
 const SCREENSHOT = path.join(ARTIFACTS, 'docs-browser.png');
@@ -45,10 +53,14 @@ async function startService(): Promise<void> {
 
 beforeAll(async () => {
   requireChromium();
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
   await startService();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -117,7 +129,9 @@ describe('Swagger UI at /docs/ in headless Chromium', () => {
 
       // 2) POST /signup through "Try it out"
       const signupOp = await tryItOut(page, 'operations-auth-signup');
-      await signupOp.locator('textarea.body-param__text').fill(JSON.stringify({ username, password: SMOKE_PASSWORD }, null, 2));
+      await signupOp
+        .locator('textarea.body-param__text')
+        .fill(JSON.stringify({ username, password: SMOKE_PASSWORD }, null, 2));
       const signedUp = await execute(signupOp);
       expect(signedUp.status).toBe('200');
       expect(signedUp.body).toContain('User created successfully');

@@ -94,19 +94,25 @@ describe('the production image', () => {
     issuedTokens.push(await seedScenario(base, uniqueUsername('licat')));
   });
 
-  it('answers each endpoint\'s documented failure', async () => {
+  it("answers each endpoint's documented failure", async () => {
     const username = uniqueUsername('taken');
     expect((await signup(base, username)).status).toBe(200);
 
     const taken = await signup(base, username);
-    expect({ status: taken.status, body: taken.body }).toEqual({ status: 400, body: { detail: 'Username already exists' } });
+    expect({ status: taken.status, body: taken.body }).toEqual({
+      status: 400,
+      body: { detail: 'Username already exists' },
+    });
 
     const wrong = await token(base, username, 'not the right password at all');
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual(expect.objectContaining({ detail: 'Incorrect username or password' }));
 
     const anonymous = await protectedRoute(base);
-    expect({ status: anonymous.status, body: anonymous.body }).toEqual({ status: 401, body: { detail: 'Not authenticated' } });
+    expect({ status: anonymous.status, body: anonymous.body }).toEqual({
+      status: 401,
+      body: { detail: 'Not authenticated' },
+    });
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
   });
 
@@ -166,7 +172,13 @@ describe('the production image', () => {
     expect(notJson).toEqual([]);
 
     expect(issuedTokens.length).toBeGreaterThanOrEqual(2);
-    const secrets = [SMOKE_PASSWORD, encodeURIComponent(SMOKE_PASSWORD), 'correct+horse', SMOKE_JWT_SECRET, ...issuedTokens];
+    const secrets = [
+      SMOKE_PASSWORD,
+      encodeURIComponent(SMOKE_PASSWORD),
+      'correct+horse',
+      SMOKE_JWT_SECRET,
+      ...issuedTokens,
+    ];
     for (const secret of secrets) {
       expect(lines.filter((l) => l.includes(secret))).toEqual([]);
     }

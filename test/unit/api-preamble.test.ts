@@ -5,7 +5,11 @@ describe('recordHeaders', () => {
   it('captures exactly the headers helmet sets on a real response, so replaying them is equivalent', () => {
     const middleware = helmet({ frameguard: { action: 'deny' } });
     const set = new Map<string, string>();
-    middleware({ headers: {} } as never, { setHeader: (k: string, v: string) => set.set(k, v), removeHeader: () => undefined } as never, () => undefined);
+    middleware(
+      { headers: {} } as never,
+      { setHeader: (k: string, v: string) => set.set(k, v), removeHeader: () => undefined } as never,
+      () => undefined,
+    );
     expect(new Map(recordHeaders(middleware))).toEqual(set);
     expect(set.get('X-Frame-Options')).toBe('DENY');
   });

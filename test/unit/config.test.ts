@@ -34,18 +34,24 @@ describe('loadConfig', () => {
   });
 
   it('when JWT_SECRET is shorter than 32 bytes, then start-up fails naming JWT_SECRET (RFC 7518 §3.2, RFC 8725 §3.5)', () => {
-    expect(problemsOf({ JWT_SECRET: 'x'.repeat(31) })).toEqual([expect.stringMatching(/^JWT_SECRET must be at least 32 bytes for HS256/)]);
+    expect(problemsOf({ JWT_SECRET: 'x'.repeat(31) })).toEqual([
+      expect.stringMatching(/^JWT_SECRET must be at least 32 bytes for HS256/),
+    ]);
   });
 
   it('when JWT_ALGORITHM is HS512, then the secret must be 64 bytes', () => {
-    expect(problemsOf({ JWT_SECRET: 'x'.repeat(48), JWT_ALGORITHM: 'HS512' })[0]).toMatch(/JWT_SECRET must be at least 64 bytes/);
+    expect(problemsOf({ JWT_SECRET: 'x'.repeat(48), JWT_ALGORITHM: 'HS512' })[0]).toMatch(
+      /JWT_SECRET must be at least 64 bytes/,
+    );
     expect(loadConfig({ JWT_SECRET: 'x'.repeat(64), JWT_ALGORITHM: 'HS512' }).jwt.algorithm).toBe('HS512');
   });
 
   it.each(['your-secret-key', 'secret', 'changeme', 'CHANGEME', 'your-256-bit-secret'])(
     'when JWT_SECRET is the placeholder %s, then start-up fails naming JWT_SECRET',
     (placeholder) => {
-      expect(problemsOf({ JWT_SECRET: placeholder })).toEqual([expect.stringMatching(/^JWT_SECRET is a well-known placeholder/)]);
+      expect(problemsOf({ JWT_SECRET: placeholder })).toEqual([
+        expect.stringMatching(/^JWT_SECRET is a well-known placeholder/),
+      ]);
     },
   );
 

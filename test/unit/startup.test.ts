@@ -10,7 +10,16 @@ describe('start-up checks', () => {
   it('the shipped contract is a valid OpenAPI document whose every operation has an operationId', async () => {
     const contract = await sharedContract();
     expect(contract.operations.map((o) => o.operationId).sort()).toEqual(
-      ['getCurrentUser', 'getHealth', 'getMetrics', 'getProtected', 'getReadiness', 'issueToken', 'revokeToken', 'signup'].sort(),
+      [
+        'getCurrentUser',
+        'getHealth',
+        'getMetrics',
+        'getProtected',
+        'getReadiness',
+        'issueToken',
+        'revokeToken',
+        'signup',
+      ].sort(),
     );
   });
 
@@ -20,7 +29,9 @@ describe('start-up checks', () => {
     const handlers = createHandlers({ accounts: deps.accounts, isReady: async () => true });
     const { getHealth: _dropped, ...withoutHealth } = handlers;
     expect(() => checkHandlers(contract, withoutHealth)).toThrow(/no handler for getHealth/);
-    expect(() => checkHandlers(contract, { ...handlers, orphan: handlers.getHealth! })).toThrow(/no operation for orphan/);
+    expect(() => checkHandlers(contract, { ...handlers, orphan: handlers.getHealth! })).toThrow(
+      /no operation for orphan/,
+    );
     expect(() => checkHandlers(contract, handlers)).not.toThrow();
   });
 

@@ -31,7 +31,12 @@ describe('TokenService', () => {
     const service = make();
     const issued = service.issueAccessToken('licat');
     expect(issued.expiresIn).toBe(1800);
-    expect(service.verifyAccessToken(issued.token)).toEqual({ sub: 'licat', jti: issued.jti, iat: NOW, exp: NOW + 1800 });
+    expect(service.verifyAccessToken(issued.token)).toEqual({
+      sub: 'licat',
+      jti: issued.jti,
+      iat: NOW,
+      exp: NOW + 1800,
+    });
   });
 
   it('refuses its own token once the clock passes exp plus the leeway (RFC 8725 §3.10)', () => {
@@ -42,12 +47,19 @@ describe('TokenService', () => {
 
   it('refuses tokens without iat or jti, which it always issues', () => {
     const service = make();
-    expect(reasonOf(service, forgeToken({ claims: { ...validClaims('licat', NOW), iat: undefined } }))).toBe('iat missing');
-    expect(reasonOf(service, forgeToken({ claims: { ...validClaims('licat', NOW), jti: undefined } }))).toBe('jti missing');
+    expect(reasonOf(service, forgeToken({ claims: { ...validClaims('licat', NOW), iat: undefined } }))).toBe(
+      'iat missing',
+    );
+    expect(reasonOf(service, forgeToken({ claims: { ...validClaims('licat', NOW), jti: undefined } }))).toBe(
+      'jti missing',
+    );
   });
 
   it('accepts typ "application/at+jwt" as RFC 9068 §4 allows', () => {
-    const token = forgeToken({ header: { alg: 'HS256', typ: 'application/at+jwt' }, claims: validClaims('licat', NOW) });
+    const token = forgeToken({
+      header: { alg: 'HS256', typ: 'application/at+jwt' },
+      claims: validClaims('licat', NOW),
+    });
     expect(reasonOf(make(), token)).toBe('accepted');
   });
 

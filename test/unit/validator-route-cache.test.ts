@@ -4,7 +4,10 @@ describe('memoiseValidatorRouteMatchers', () => {
   it('makes the validator’s pathToRegexp return one compiled matcher per (route, options), matching as before', () => {
     const ptr = memoiseValidatorRouteMatchers();
     expect(memoiseValidatorRouteMatchers()).toBe(ptr);
-    const a = ptr.pathToRegexp('/users/:id', { sensitive: false, strict: false }) as { regexp: RegExp; keys: Array<{ name: string }> };
+    const a = ptr.pathToRegexp('/users/:id', { sensitive: false, strict: false }) as {
+      regexp: RegExp;
+      keys: Array<{ name: string }>;
+    };
     const b = ptr.pathToRegexp('/users/:id', { sensitive: false, strict: false });
     expect(b).toBe(a);
     expect(ptr.pathToRegexp('/users/:id', { sensitive: true, strict: false })).not.toBe(a);
