@@ -1,46 +1,187 @@
 #!/usr/bin/env bash
-# Provision a Debian/Ubuntu machine for the container side of this project:
+# Provision a Debian/Ubuntu machine for the container side of this project (the jest
+# 'smoke' tier; unit, contract and integration tests need none of this):
 #   - Docker engine (docker.io) and a running dockerd
 #   - a compose tool (`docker compose` v2 if present, else Debian's docker-compose v1.29)
-#   - Debian's chromium (for the playwright-core browser test)
+#   - Debian's chromium at /usr/bin/chromium (for the playwright-core browser test)
 #   - the base image node:20-bookworm-slim: pulled if a registry is reachable,
 #     otherwise a faithful local stand-in built with debootstrap + this host's node/npm
 #   - proxy settings for docker builds/containers, if this host uses an explicit proxy
+#
+# Usage:
+#   bash scripts/provision.sh           provision whatever is missing (as root)
+#   bash scripts/provision.sh --check   only report, one line per item; changes nothing,
+#                                       needs no root; exit 0 if all present, 1 if not
 #
 # Idempotent: every step is skipped when its result is already present.
 # Progress goes to stderr. No host names are printed or stored here: the Debian
 # mirror and any proxy are read from this machine's configuration at run time.
 #
+# Before changing anything it checks that it can do the job, and otherwise stops at
+# once (exit 3) with a message naming what is missing and how to get it:
+#   - something is missing and this is not root: re-runs itself via passwordless sudo
+#     (`sudo -n`), else stops ("run `sudo bash scripts/provision.sh`");
+#   - a package is needed but there is no apt-get (not Debian/Ubuntu): stops, listing
+#     what to install by hand;
+#   - a package is needed but `apt-get update` cannot reach the package mirror
+#     (bounded by APT_UPDATE_TIMEOUT): stops.
+# Exit status: 0 done (or, with --check, all present), 1 provisioning failed (or, with
+# --check, something is missing), 3 cannot provision on this machine as things are.
+#
 # Environment knobs:
-#   BASE_IMAGE        (default node:20-bookworm-slim)
-#   PULL_TIMEOUT      seconds to try `docker pull` before building the stand-in (default 25)
-#   DOCKERD_TIMEOUT   seconds to wait for dockerd (default 60)
-#   SKIP_CHROMIUM=1   do not install chromium
-#   FORCE_STANDIN=1   rebuild the stand-in base image even if the image exists
+#   BASE_IMAGE          (default node:20-bookworm-slim)
+#   PULL_TIMEOUT        seconds to try `docker pull` before building the stand-in (default 25)
+#   DOCKERD_TIMEOUT     seconds to wait for dockerd (default 60)
+#   APT_UPDATE_TIMEOUT  seconds `apt-get update` may take before the mirror counts as
+#                       unreachable (default 60; apt's own per-connection timeout is set to 15)
+#   CHROMIUM_PATH       the browser the check looks for (default /usr/bin/chromium, the
+#                       path the browser test uses; change it only to test this script)
+#   SKIP_CHROMIUM=1     do not install chromium
+#   FORCE_STANDIN=1     rebuild the stand-in base image even if the image exists
 set -euo pipefail
 
+SCRIPT="$(readlink -f "${BASH_SOURCE[0]}")"
 BASE_IMAGE="${BASE_IMAGE:-node:20-bookworm-slim}"
 PULL_TIMEOUT="${PULL_TIMEOUT:-25}"
 DOCKERD_TIMEOUT="${DOCKERD_TIMEOUT:-60}"
 DOCKERD_LOG="${DOCKERD_LOG:-/tmp/dockerd.log}"
 DEBOOTSTRAP_LOG="${DEBOOTSTRAP_LOG:-/tmp/provision-debootstrap.log}"
+APT_UPDATE_TIMEOUT="${APT_UPDATE_TIMEOUT:-60}"
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 log() { printf '[provision] %s\n' "$*" >&2; }
 die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || die "run as root (or install sudo)"
-  SUDO="sudo"
-fi
+MODE=provision
+case "${1:-}" in
+  "") ;;
+  --check) MODE=check ;;
+  -h|--help) sed -n '2,/^set -euo/p' "$SCRIPT" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+  *) die "unknown argument '$1' (usage: provision.sh [--check])" ;;
+esac
 
 export DEBIAN_FRONTEND=noninteractive
 
 # --------------------------------------------------------------------------
+# Preflight: what the smoke tier needs, what of it is missing, and which Debian
+# packages would provide it. Needs no root and changes nothing.
+# --------------------------------------------------------------------------
+MISSING=()    # what is missing, in words
+NEED_PKGS=()  # Debian packages that provide it
+ENGINE_UP=0
+ENGINE_NO_PERM=0
+report() { printf '[preflight] %-34s %s\n' "$1:" "$2" >&2; }
+docker_answers() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }
+
+preflight() {
+  local quiet="${1:-}" v why
+  MISSING=(); NEED_PKGS=(); ENGINE_UP=0; ENGINE_NO_PERM=0
+  say() { [ -n "$quiet" ] || report "$@"; }
+
+  if docker_answers; then
+    ENGINE_UP=1
+    v="$(timeout 20 docker version --format '{{.Server.Version}}' 2>/dev/null || true)"
+    say "Docker engine (docker info)" "present (server ${v:-?})"
+  else
+    if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1; then
+      why="not installed (no $(command -v docker >/dev/null 2>&1 && echo dockerd || echo 'docker client'))"
+      NEED_PKGS+=(docker.io)
+    elif [ -z "${DOCKER_HOST:-}" ] && [ -S /var/run/docker.sock ] && [ ! -w /var/run/docker.sock ]; then
+      why="no permission on /var/run/docker.sock (add this user to the 'docker' group, or run as root)"
+      ENGINE_NO_PERM=1
+    else
+      why="installed, but dockerd is not running (or does not answer)"
+    fi
+    MISSING+=("Docker engine")
+    say "Docker engine (docker info)" "MISSING: $why"
+  fi
+
+  if command -v docker >/dev/null 2>&1 && timeout 20 docker compose version >/dev/null 2>&1; then
+    say "compose tool" "present (docker compose $(timeout 20 docker compose version --short 2>/dev/null || true))"
+  elif command -v docker-compose >/dev/null 2>&1; then
+    say "compose tool" "present (docker-compose $(timeout 20 docker-compose version --short 2>/dev/null || true))"
+  else
+    MISSING+=("compose tool")
+    NEED_PKGS+=(docker-compose)
+    say "compose tool" "MISSING: neither \`docker compose\` nor \`docker-compose\`"
+  fi
+
+  if [ -x "$CHROMIUM_PATH" ]; then
+    say "Chromium ($CHROMIUM_PATH)" "present"
+  else
+    MISSING+=("Chromium at $CHROMIUM_PATH")
+    [ "${SKIP_CHROMIUM:-0}" = 1 ] || NEED_PKGS+=(chromium)
+    say "Chromium ($CHROMIUM_PATH)" "MISSING: no executable there"
+  fi
+
+  if [ "$ENGINE_UP" -eq 1 ] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    say "base image $BASE_IMAGE" "present"
+  else
+    MISSING+=("base image $BASE_IMAGE")
+    if [ "$ENGINE_UP" -eq 1 ]; then why="not in the local image store"; else why="cannot tell without a Docker engine"; fi
+    say "base image $BASE_IMAGE" "MISSING: $why"
+  fi
+  unset -f say
+}
+
+join() { local IFS=','; printf '%s' "$*" | sed 's/,/, /g'; }
+
+# Stop before changing anything: $1 = why, then lines saying how to get what is missing.
+cannot_provision() {
+  local why="$1"; shift
+  {
+    printf '[provision] CANNOT PROVISION: %s\n' "$why"
+    printf '[provision]   missing: %s\n' "$(join "${MISSING[@]}")"
+    local arg line
+    for arg in "$@"; do
+      while IFS= read -r line; do printf '[provision]   %s\n' "$line"; done <<<"$arg"
+    done
+  } >&2
+  exit 3
+}
+
+# What to install by hand on a machine this script cannot provision (only what is missing).
+manual_steps() {
+  local m
+  for m in "${MISSING[@]}"; do
+    case "$m" in
+      "Docker engine") echo "  - Docker Engine, installed and running so that \`docker info\` answers (https://docs.docker.com/engine/install/)" ;;
+      "compose tool")  echo "  - a compose tool: the Docker Compose plugin (\`docker compose\`) or \`docker-compose\`" ;;
+      Chromium*)       echo "  - Chromium (or Chrome) at $CHROMIUM_PATH (a symlink to it will do)" ;;
+      "base image"*)   echo "  - the base image $BASE_IMAGE: \`docker pull $BASE_IMAGE\` (once the engine runs)" ;;
+    esac
+  done
+}
+
+# --------------------------------------------------------------------------
 # apt helpers: `apt-get update` at most once per run, and only when needed.
+# The first update doubles as the check that the package mirror answers.
 # --------------------------------------------------------------------------
 APT_UPDATED=0
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+apt_update() {
+  [ "$APT_UPDATED" -eq 0 ] || return 0
+  local out said rc=0
+  log "apt-get update (checks that the package mirror answers; gives up after ${APT_UPDATE_TIMEOUT}s)"
+  # Error-Mode=any: a failed download is an error (plain `apt-get update` exits 0 and
+  # only warns when the mirror cannot be reached). The grep covers apt without that option.
+  out="$(timeout "$APT_UPDATE_TIMEOUT" apt-get update -q -o APT::Update::Error-Mode=any \
+           -o Acquire::Retries=1 -o Acquire::http::Timeout=15 -o Acquire::https::Timeout=15 2>&1)" || rc=$?
+  if [ "$rc" -eq 0 ] && grep -qE '^[WE]: (Failed to fetch|Some index files failed)' <<<"$out"; then rc=100; fi
+  if [ "$rc" -ne 0 ]; then
+    local how="failed (exit $rc)"
+    [ "$rc" -ne 124 ] || how="did not finish within ${APT_UPDATE_TIMEOUT}s"
+    # apt's errors, with URLs and host names masked as everywhere in this script
+    said="$(grep -E '^(E|W|Err):|^  ' <<<"$out" | grep -v 'unsandboxed' | head -n 6 \
+      | sed -E "s#[a-z]+://[^ ]+#<url>#g; s#(resolve|connect to) '?[^ ']+'?( \([^)]*\))?#\1 <host>#g; s#\[IP: [^]]*\]#[IP: <masked>]#g; s#^#  #" || true)"
+    cannot_provision "the package mirror cannot be reached: \`apt-get update\` $how" \
+      "apt said (host names masked):" "${said:-  (nothing)}" \
+      "needed from it: $(join "${NEED_PKGS[@]}")" \
+      "fix: give this machine access to the Debian mirror in /etc/apt/sources.list.d/ (or set an apt proxy, Acquire::http::Proxy), then run again;" \
+      "or install by hand:" "$(manual_steps)"
+  fi
+  APT_UPDATED=1
+}
 apt_install() {
   local missing=() p
   for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
@@ -48,14 +189,56 @@ apt_install() {
     log "packages already installed: $*"
     return 0
   fi
-  if [ "$APT_UPDATED" -eq 0 ]; then
-    log "apt-get update"
-    $SUDO apt-get update -qq >&2
-    APT_UPDATED=1
-  fi
+  apt_update
   log "apt-get install -y ${missing[*]}"
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
+
+# --------------------------------------------------------------------------
+# --check: report and stop.
+# --------------------------------------------------------------------------
+if [ "$MODE" = check ]; then
+  preflight
+  [ "${#MISSING[@]}" -eq 0 ] || exit 1
+  exit 0
+fi
+
+# --------------------------------------------------------------------------
+# Can this run do the job? Decide before changing anything.
+# --------------------------------------------------------------------------
+preflight quiet
+if [ "${#MISSING[@]}" -eq 0 ]; then
+  log "nothing missing for the smoke tier (Docker engine, compose, Chromium, $BASE_IMAGE); checking the rest"
+else
+  if [ "${#NEED_PKGS[@]}" -gt 0 ] && ! command -v apt-get >/dev/null 2>&1; then
+    cannot_provision "no apt-get here: this script installs packages only on Debian/Ubuntu." \
+      "install by hand:" "$(manual_steps)"
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+      log "not root: running again as root via sudo"
+      passthrough=()
+      for v in BASE_IMAGE PULL_TIMEOUT DOCKERD_TIMEOUT DOCKERD_LOG DEBOOTSTRAP_LOG APT_UPDATE_TIMEOUT \
+               CHROMIUM_PATH SKIP_CHROMIUM FORCE_STANDIN DOCKER_HOST \
+               http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+        [ -z "${!v:-}" ] || passthrough+=("$v=${!v}")
+      done
+      exec sudo -n -- env "${passthrough[@]}" bash "$SCRIPT"
+    fi
+    fixes=()
+    [ "$ENGINE_NO_PERM" -eq 0 ] \
+      || fixes+=("fix: dockerd runs, but user '$(id -un)' may not use it: \`sudo usermod -aG docker $(id -un)\` (then log in again), or run the tests as root; and")
+    cannot_provision "this needs root, and user '$(id -un)' is not root and has no passwordless sudo." \
+      "${fixes[@]}" \
+      "fix: run \`sudo bash scripts/provision.sh\` once (as root it installs the missing packages with apt," \
+      "     starts dockerd and builds $BASE_IMAGE), then run the tests again."
+  fi
+  log "missing: $(join "${MISSING[@]}"); provisioning"
+  if [ "${#NEED_PKGS[@]}" -gt 0 ]; then
+    log "packages to install: $(join "${NEED_PKGS[@]}")"
+    apt_update
+  fi
+fi
 
 # --------------------------------------------------------------------------
 # 1. Docker engine
@@ -72,7 +255,7 @@ if docker info >/dev/null 2>&1; then
 else
   log "starting dockerd in the background (log: $DOCKERD_LOG)"
   # setsid + nohup: dockerd survives this script and its terminal.
-  $SUDO setsid nohup dockerd >"$DOCKERD_LOG" 2>&1 < /dev/null &
+  setsid nohup dockerd >"$DOCKERD_LOG" 2>&1 < /dev/null &
   waited=0
   until docker info >/dev/null 2>&1; do
     if [ "$waited" -ge "$DOCKERD_TIMEOUT" ]; then
@@ -92,6 +275,7 @@ if docker compose version >/dev/null 2>&1; then
 else
   if ! command -v docker-compose >/dev/null 2>&1; then
     apt_install docker-compose
+    command -v docker-compose >/dev/null 2>&1 || die "docker-compose is installed, but not on PATH"
   fi
   log "compose: docker-compose (v1) $(docker-compose version --short 2>/dev/null || true) -- use 'docker-compose', not 'docker compose'"
 fi
@@ -101,10 +285,11 @@ fi
 # --------------------------------------------------------------------------
 if [ "${SKIP_CHROMIUM:-0}" = 1 ]; then
   log "chromium skipped (SKIP_CHROMIUM=1)"
-elif command -v chromium >/dev/null 2>&1; then
-  log "chromium present: $(command -v chromium)"
+elif [ -x "$CHROMIUM_PATH" ]; then
+  log "chromium present: $CHROMIUM_PATH"
 else
   apt_install chromium
+  [ -x "$CHROMIUM_PATH" ] || die "chromium is installed, but there is no executable at $CHROMIUM_PATH"
 fi
 
 # --------------------------------------------------------------------------
@@ -206,6 +391,7 @@ build_standin() {
   [ -n "$codename" ] || die "VERSION_CODENAME missing in /etc/os-release"
   mirror="$(debian_mirror "$codename" | head -n1)"
   [ -n "$mirror" ] || die "could not find the Debian mirror for '$codename' in apt's sources"
+  apt_update  # debootstrap downloads from the same mirror: stop clearly if it does not answer
   apt_install debootstrap
 
   node_bin="$(readlink -f "$(command -v node)")" || die "node not found on this host"
@@ -220,7 +406,7 @@ build_standin() {
   trap cleanup_standin EXIT
 
   log "debootstrap --variant=minbase $codename (Debian mirror from apt sources; log: $DEBOOTSTRAP_LOG)"
-  if ! $SUDO debootstrap --variant=minbase "$codename" "$rootfs" "$mirror" >"$DEBOOTSTRAP_LOG" 2>&1; then
+  if ! debootstrap --variant=minbase "$codename" "$rootfs" "$mirror" >"$DEBOOTSTRAP_LOG" 2>&1; then
     # mask URLs so no host name is printed
     tail -n 20 "$DEBOOTSTRAP_LOG" | sed -E 's#[a-z]+://[^ /]+#<mirror>#g' >&2
     die "debootstrap failed"
