@@ -12,10 +12,22 @@ const project = (name, extra = {}) => ({
   ...extra,
 });
 
+// Tiers, fastest first: unit (domain and modules, fakes), contract (supertest over the app,
+// every operation and declared status), integration (a real listening server and the real
+// process), smoke (the Docker image, docker-compose.yml, Swagger UI in Chromium).
 module.exports = {
   projects: [
     project('unit'),
     project('contract'),
+    project('integration'),
     project('smoke', { setupFilesAfterEnv: ['<rootDir>/test/smoke/setup.ts'] }),
   ],
+  globalSetup: '<rootDir>/test/global-setup.js',
+  testSequencer: '<rootDir>/test/sequencer.js',
+  // In-process code only: the integration and smoke tiers also run dist/ and the image, which
+  // this report cannot see. src/main.ts is exercised by test/integration/process.test.ts.
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/http/contract/openapi-types.ts'],
+  coverageDirectory: 'coverage',
+  coverageReporters: ['text-summary', 'json-summary', 'lcov'],
 };

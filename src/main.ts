@@ -1,31 +1,37 @@
-// The process: load config, build the app, listen, and shut down cleanly on SIGTERM/SIGINT.
-import { createApp, createDependencies } from './app';
-import { ConfigError, loadConfig } from './config';
+// The process: load config, compose, listen, and shut down cleanly on SIGTERM/SIGINT.
+import { createDependencies } from './composition-root';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createApp } from './http/app';
 import { createMetricsServer } from './http/metrics-server';
 import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
+import { installCrashPolicy } from './process-policy';
+
+/** EX_CONFIG (sysexits.h): the configuration is invalid. */
+const EXIT_BAD_CONFIG = 78;
+
+function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: err.message, problems: err.problems })}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+}
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: err.message, problems: err.problems })}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
-
+  const config = configOrExit();
   const logger = createLogger(config.logLevel);
+  installCrashPolicy(process, logger);
+
   const deps = await createDependencies(config, logger);
-  const app = createApp(deps);
-  const http = createHttpServer(app, logger, {
+  const http = createHttpServer(createApp(deps), logger, {
     maxHeaderBytes: config.http.maxHeaderBytes,
     shutdownTimeoutMs: config.http.shutdownTimeoutMs,
   });
-  const metricsServer =
-    deps.metrics && config.metrics.port !== undefined ? createMetricsServer(deps.metrics.registry) : undefined;
+  const endpoint = deps.metricsEndpoint;
+  const metricsServer = endpoint.on === 'own-port' ? createMetricsServer(endpoint.registry) : undefined;
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -45,15 +51,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'unhandled promise rejection');
-  });
 
   const port = await http.listen(config.port, config.host);
   logger.info({ port, host: config.host }, 'listening');
-  if (metricsServer) {
-    await new Promise<void>((resolve) => metricsServer.listen(config.metrics.port, config.host, resolve));
-    logger.info({ port: config.metrics.port }, 'metrics listening');
+  if (metricsServer && endpoint.on === 'own-port') {
+    await new Promise<void>((resolve) => metricsServer.listen(endpoint.port, config.host, resolve));
+    logger.info({ port: endpoint.port }, 'metrics listening');
   }
 }
 

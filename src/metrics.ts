@@ -4,6 +4,12 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import type { AuthEventSink } from './domain/auth-events';
 import type { RequestObserver } from './http/request-logging';
 
+/** Where GET /metrics is answered: decided once, by metricsEndpoint() in composition-root.ts. */
+export type MetricsEndpoint =
+  | { readonly on: 'nowhere' }
+  | { readonly on: 'api'; readonly registry: Registry }
+  | { readonly on: 'own-port'; readonly port: number; readonly registry: Registry };
+
 export interface Metrics {
   readonly registry: Registry;
   /** Records every request's duration; route is the contract path, so label cardinality stays bounded. */

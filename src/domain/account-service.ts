@@ -5,9 +5,9 @@ import {
   DomainError,
   InvalidCredentialsError,
   InvalidTokenError,
+  RuleViolationError,
   TooManyAttemptsError,
   UsernameTakenError,
-  ValidationFailedError,
 } from './errors';
 import type { PasswordHasher } from './password-hasher';
 import { normalizePassword, type PasswordPolicy } from './password-policy';
@@ -55,15 +55,15 @@ export class AccountService {
       if (!created) throw new UsernameTakenError();
       events.record({ type: 'signup', outcome: 'success', username: name.display, ip });
     } catch (err) {
+      // Store outages and other faults are not sign-up outcomes: they reach the error
+      // handler (500) and its log line, not the audit trail.
       if (err instanceof DomainError) {
-        const throttled = err instanceof TooManyAttemptsError;
-        const reason = err instanceof ValidationFailedError ? err.type : err.name;
         events.record({
           type: 'signup',
-          outcome: throttled ? 'throttled' : 'rejected',
+          outcome: err instanceof TooManyAttemptsError ? 'throttled' : 'rejected',
           username: rawUsername,
           ip,
-          reason,
+          reason: auditReason(err),
         });
       }
       throw err;
@@ -79,7 +79,9 @@ export class AccountService {
       await loginLimiter.assertAllowed(accountKey, limits.loginPerAccount);
       await loginLimiter.assertAllowed(ipKey, limits.loginPerIp);
     } catch (err) {
-      events.record({ type: 'login', outcome: 'throttled', username: rawUsername, ip });
+      if (err instanceof TooManyAttemptsError) {
+        events.record({ type: 'login', outcome: 'throttled', username: rawUsername, ip });
+      }
       throw err;
     }
 
@@ -121,10 +123,10 @@ export class AccountService {
     const claims = tokens.verifyAccessToken(token);
     if (await revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked');
     const user = await users.findByKey(normalizeUsername(claims.sub).key);
-    if (!user) throw new InvalidTokenError('user no longer exists');
+    if (!user) throw new InvalidTokenError('unknown_subject');
     // A token minted before this account existed belonged to a deleted namesake.
     if (claims.iat + tokens.leewaySeconds < Math.floor(user.createdAt.getTime() / 1000))
-      throw new InvalidTokenError('token predates the account');
+      throw new InvalidTokenError('predates_account');
     return user;
   }
 
@@ -144,4 +146,9 @@ export class AccountService {
     await revocations.revoke(claims.jti, (claims.exp + tokens.leewaySeconds) * 1000);
     events.record({ type: 'token_revoked', username: claims.sub, jti: claims.jti });
   }
+}
+
+/** A stable reason for the audit trail: the rule a field broke, or the error's code. */
+function auditReason(err: DomainError): string {
+  return err instanceof RuleViolationError ? `${err.field}.${err.rule}` : err.code;
 }

@@ -1,7 +1,7 @@
 // NIST SP 800-63B §3.1.1.2 / OWASP ASVS 5.0 §6.2: length is the only composition rule; known
 // common passwords are refused. Passwords are NFKC-normalised before any check or hash, so
 // the same password typed on two keyboards is the same password.
-import { ValidationFailedError } from './errors';
+import { RuleViolationError } from './errors';
 
 export const PASSWORD_MAX_LENGTH = 256;
 
@@ -26,38 +26,16 @@ export class PasswordPolicy {
     return this.common.size;
   }
 
-  /** Throws ValidationFailedError (422, loc body.password) explaining the first rule broken. */
+  /** Throws RuleViolationError for the first rule `password` breaks. */
   check(password: string, usernameKey: string): void {
     const normalized = normalizePassword(password);
     const length = [...normalized].length;
     if (length < this.options.minLength) {
-      throw new ValidationFailedError(
-        'password',
-        `ensure this value has at least ${this.options.minLength} characters`,
-        'value_error.any_str.min_length',
-      );
+      throw new RuleViolationError('password', 'min_length', this.options.minLength);
     }
-    if (length > PASSWORD_MAX_LENGTH) {
-      throw new ValidationFailedError(
-        'password',
-        `ensure this value has at most ${PASSWORD_MAX_LENGTH} characters`,
-        'value_error.any_str.max_length',
-      );
-    }
+    if (length > PASSWORD_MAX_LENGTH) throw new RuleViolationError('password', 'max_length', PASSWORD_MAX_LENGTH);
     const folded = normalized.toLowerCase();
-    if (this.common.has(folded)) {
-      throw new ValidationFailedError(
-        'password',
-        'this password is too common (it appears in lists of leaked passwords); choose another',
-        'value_error.password.common',
-      );
-    }
-    if (folded === usernameKey) {
-      throw new ValidationFailedError(
-        'password',
-        'the password must not be the username',
-        'value_error.password.username',
-      );
-    }
+    if (this.common.has(folded)) throw new RuleViolationError('password', 'common');
+    if (folded === usernameKey) throw new RuleViolationError('password', 'equals_username');
   }
 }

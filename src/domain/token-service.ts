@@ -3,7 +3,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from './clock';
-import { InvalidTokenError } from './errors';
+import { InvalidTokenError, type TokenRefusalReason } from './errors';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 
@@ -60,7 +60,7 @@ export class TokenService {
   /** Returns the claims of a valid access token; throws InvalidTokenError otherwise. */
   verifyAccessToken(token: string): AccessClaims {
     const { key, algorithm, issuer, audience, clockToleranceSeconds, clock } = this.options;
-    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('token too long');
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('too_long');
     let decoded: jwt.Jwt;
     try {
       decoded = jwt.verify(token, key, {
@@ -72,19 +72,44 @@ export class TokenService {
         complete: true,
       });
     } catch (err) {
-      throw new InvalidTokenError(err instanceof Error ? err.message : 'unverifiable');
+      throw new InvalidTokenError(refusalReason(err));
     }
     const typ = decoded.header.typ;
-    if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase())) {
-      throw new InvalidTokenError('typ is not at+jwt');
-    }
+    if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
+      throw new InvalidTokenError('wrong_type');
     const payload = decoded.payload;
-    if (typeof payload !== 'object' || payload === null) throw new InvalidTokenError('payload is not an object');
+    if (typeof payload !== 'object' || payload === null) throw new InvalidTokenError('malformed');
     const { sub, jti, iat, exp } = payload;
-    if (typeof exp !== 'number') throw new InvalidTokenError('exp missing');
-    if (typeof iat !== 'number') throw new InvalidTokenError('iat missing');
-    if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('sub missing');
-    if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('jti missing');
+    if (typeof exp !== 'number') throw new InvalidTokenError('claim_missing', 'exp');
+    if (typeof iat !== 'number') throw new InvalidTokenError('claim_missing', 'iat');
+    if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claim_missing', 'sub');
+    if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('claim_missing', 'jti');
     return { sub, jti, iat, exp };
   }
+}
+
+/**
+ * jsonwebtoken 9 tells its refusals apart only by class and message text; this is the one
+ * place that reads them. test/unit/token-service.test.ts has a case per row, so a wording
+ * change upstream fails a test instead of turning every reason into `unverifiable`.
+ */
+const JWT_MESSAGES: ReadonlyArray<readonly [prefix: string, reason: TokenRefusalReason]> = [
+  ['jwt malformed', 'malformed'],
+  ['invalid token', 'malformed'],
+  ['jwt signature is required', 'unsigned'],
+  ['invalid algorithm', 'algorithm_not_allowed'],
+  ['invalid signature', 'bad_signature'],
+  ['jwt issuer invalid', 'wrong_issuer'],
+  ['jwt audience invalid', 'wrong_audience'],
+  ['invalid exp value', 'malformed'],
+  ['invalid nbf value', 'malformed'],
+];
+
+function refusalReason(err: unknown): TokenRefusalReason {
+  if (err instanceof jwt.TokenExpiredError) return 'expired';
+  if (err instanceof jwt.NotBeforeError) return 'not_yet_valid';
+  if (err instanceof jwt.JsonWebTokenError) {
+    return JWT_MESSAGES.find(([prefix]) => err.message.startsWith(prefix))?.[1] ?? 'unverifiable';
+  }
+  return 'unverifiable';
 }

@@ -1,9 +1,9 @@
-import { ValidationFailedError } from './errors';
+import { RuleViolationError } from './errors';
 
 export const USERNAME_MIN_LENGTH = 3;
 export const USERNAME_MAX_LENGTH = 64;
 /** The same rule as the contract's Username schema, applied again after normalisation. */
-const USERNAME_PATTERN = /^[\p{L}\p{Nd}._@-]+$/u;
+export const USERNAME_PATTERN = /^[\p{L}\p{Nd}._@-]+$/u;
 
 export interface NormalizedUsername {
   /** NFKC form: what the user sees and what goes into `sub`. */
@@ -27,11 +27,7 @@ export function parseNewUsername(raw: string): NormalizedUsername {
   const name = normalizeUsername(raw);
   const length = [...name.display].length;
   if (length < USERNAME_MIN_LENGTH || length > USERNAME_MAX_LENGTH || !USERNAME_PATTERN.test(name.display)) {
-    throw new ValidationFailedError(
-      'username',
-      `after NFKC normalisation the username must be ${USERNAME_MIN_LENGTH}-${USERNAME_MAX_LENGTH} letters, digits, ".", "_", "-" or "@"`,
-      'value_error.username',
-    );
+    throw new RuleViolationError('username', 'username_form');
   }
   return name;
 }

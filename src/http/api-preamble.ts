@@ -3,42 +3,16 @@
 // only when a body is announced. `npm run bench` measured each Express layer and each
 // per-request helmet pass as real cost on the hot GET /protected path.
 import type { Request, RequestHandler, Response } from 'express';
+import type { HeaderList } from './security-headers';
 
 /** 16 KiB: far above any legitimate sign-up or login form. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
-
-/**
- * Runs a header-only middleware (helmet) once against a recording response and returns the
- * headers it set. Throws if the middleware does anything but set headers synchronously, so a
- * future helmet that depends on the request fails start-up instead of being frozen wrongly.
- */
-export function recordHeaders(middleware: RequestHandler): ReadonlyArray<readonly [string, string]> {
-  const headers: Array<[string, string]> = [];
-  let nextCalled = false;
-  const recorder = {
-    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
-    removeHeader: () => undefined,
-  };
-  void middleware(
-    { headers: {}, method: 'GET', url: '/' } as Request,
-    recorder as unknown as Response,
-    (err?: unknown) => {
-      if (err) throw err instanceof Error ? err : new Error('header middleware failed');
-      nextCalled = true;
-    },
-  );
-  if (!nextCalled) throw new Error('header middleware did not complete synchronously; it cannot be precomputed');
-  return headers;
-}
 
 const hasBody = (req: Request): boolean =>
   req.headers['transfer-encoding'] !== undefined ||
   (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 
-export function apiPreamble(
-  headers: ReadonlyArray<readonly [string, string]>,
-  parsers: readonly RequestHandler[],
-): RequestHandler {
+export function apiPreamble(headers: HeaderList, parsers: readonly RequestHandler[]): RequestHandler {
   const parse = (req: Request, res: Response, next: (err?: unknown) => void, i: number): void => {
     const parser = parsers[i];
     if (!parser) {

@@ -1,4 +1,4 @@
-import { NotAuthenticatedError } from '../domain/errors';
+import { NotAuthenticatedError } from './http-errors';
 
 /**
  * The credentials of an `Authorization: Bearer <token>` header (RFC 6750 §2.1). The scheme

@@ -1,141 +1,154 @@
-// Errors in one place: domain errors, body-parser errors and express-openapi-validator errors
-// become the response shapes openapi.yaml declares; anything else is a bare 500 whose stack
-// goes to the log only.
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { error as oavError } from 'express-openapi-validator';
+// Errors in one place. Three tables turn what handlers, body-parser and
+// express-openapi-validator throw into the response shapes openapi.yaml declares: one by
+// error class, one by body-parser type, one by HTTP status. Anything else is a bare 500
+// whose detail goes to the log only.
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import {
   InvalidCredentialsError,
   InvalidTokenError,
-  NotAuthenticatedError,
+  RuleViolationError,
   TooManyAttemptsError,
-  UnsupportedGrantTypeError,
   UsernameTakenError,
-  ValidationFailedError,
 } from '../domain/errors';
-import { toValidationDetail, type ValidationItem } from './validation-detail';
+import { ruleItem, toValidationDetail, type ValidationItem, type ValidatorError } from './fastapi-detail';
+import { NotAuthenticatedError, UnsupportedGrantTypeError } from './http-errors';
 
+/** What to answer: a status, a JSON body, headers, and optionally a line for the request log. */
+export interface Answer {
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly log?: { readonly message: string; readonly fields: Readonly<Record<string, unknown>> };
+}
+
+const detail = (status: number, text: string, headers?: Record<string, string>): Answer => ({
+  status,
+  body: { detail: text },
+  ...(headers ? { headers } : {}),
+});
+
+const validation = (items: ValidationItem[]): Answer => ({ status: 422, body: { detail: items } });
+
+/** RFC 6749 §5.2 error body, keeping FastAPI's `detail` for clients of the original. */
+const oauthError = (status: number, error: string, description: string, headers?: Record<string, string>): Answer => ({
+  status,
+  body: { detail: description, error, error_description: description },
+  ...(headers ? { headers } : {}),
+});
+
+/** RFC 6750 §3: the challenge without an error code when no credentials were presented. */
+const BEARER_CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
+const INVALID_TOKEN_CHALLENGE = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
+
+/** FastAPI's 404 body, for routes the contract does not know and resources switched off. */
+export const NOT_FOUND: Answer = detail(404, 'Not Found');
+
+type ErrorClass<E> = abstract new (...args: never[]) => E;
+interface ClassRow {
+  readonly type: ErrorClass<unknown>;
+  readonly answer: (err: never) => Answer;
+}
+const row = <E>(type: ErrorClass<E>, answer: (err: E) => Answer): ClassRow => ({ type, answer });
+
+const BY_CLASS: readonly ClassRow[] = [
+  row(RuleViolationError, (e) => validation([ruleItem(e.field, e.rule, e.limit)])),
+  row(UsernameTakenError, () => detail(400, 'Username already exists')),
+  row(InvalidCredentialsError, () =>
+    oauthError(401, 'invalid_grant', 'Incorrect username or password', BEARER_CHALLENGE),
+  ),
+  row(UnsupportedGrantTypeError, () =>
+    oauthError(400, 'unsupported_grant_type', 'Only the "password" grant type is supported'),
+  ),
+  row(NotAuthenticatedError, () => detail(401, 'Not authenticated', BEARER_CHALLENGE)),
+  row(InvalidTokenError, (e) => ({
+    ...detail(401, 'Invalid token', INVALID_TOKEN_CHALLENGE),
+    log: {
+      message: 'token refused',
+      fields: { reason: e.reason, ...(e.claim === undefined ? {} : { claim: e.claim }) },
+    },
+  })),
+  row(TooManyAttemptsError, (e) =>
+    detail(
+      429,
+      e.scope === 'login' ? 'Too many failed login attempts; try again later' : 'Too many sign-ups; try again later',
+      { 'Retry-After': String(e.retryAfterSeconds) },
+    ),
+  ),
+];
+
+/** body-parser (express.json / express.urlencoded) errors by their `type`; null: nobody to answer. */
+const BY_PARSER_TYPE = new Map<string, Answer | null>([
+  ['entity.parse.failed', detail(400, 'Malformed JSON body')],
+  ['encoding.unsupported', detail(415, 'Unsupported body encoding or charset')],
+  ['charset.unsupported', detail(415, 'Unsupported body encoding or charset')],
+  // The client went away before its body arrived.
+  ['request.aborted', null],
+]);
+
+/** What express-openapi-validator, body-parser and the size check attach to their errors. */
 interface HttpishError {
   status?: number;
   statusCode?: number;
   type?: string;
-  errors?: ReadonlyArray<{ path?: string; message?: string; errorCode?: string }>;
+  errors?: ReadonlyArray<ValidatorError>;
   headers?: Record<string, string>;
   message?: string;
 }
 
-const sendDetail = (res: Response, status: number, detail: string, extra?: Record<string, string>) => {
-  res.status(status).json({ detail, ...extra });
-};
+const BY_STATUS = new Map<number, (e: HttpishError) => Answer>([
+  [
+    400,
+    (e) => {
+      const items = toValidationDetail(e.errors ?? []);
+      return items.length > 0 ? validation(items) : detail(400, e.message ?? 'Bad Request');
+    },
+  ],
+  [404, () => NOT_FOUND],
+  [
+    405,
+    (e) => {
+      const allow = e.headers?.Allow ?? e.headers?.allow;
+      return detail(405, 'Method Not Allowed', allow ? { Allow: allow } : undefined);
+    },
+  ],
+  [406, () => detail(406, 'Not Acceptable')],
+  // body-parser's entity.too.large, the validator's multipart limits and the size check in
+  // api-preamble.ts all arrive with status 413.
+  [413, () => detail(413, 'Request body too large')],
+  [415, () => detail(415, 'Unsupported media type')],
+]);
 
-const sendValidation = (res: Response, items: ValidationItem[]) => {
-  res.status(422).json({ detail: items });
-};
+/** The answer for `err`; undefined when the error has no client-facing meaning (a 500). */
+export function answerFor(err: unknown): Answer | null | undefined {
+  const byClass = BY_CLASS.find((r) => err instanceof r.type);
+  if (byClass) return byClass.answer(err as never);
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as HttpishError;
+  if (e.type !== undefined && BY_PARSER_TYPE.has(e.type)) return BY_PARSER_TYPE.get(e.type);
+  const status = e.status ?? e.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  return BY_STATUS.get(status)?.(e) ?? detail(status, e.message ?? 'Bad Request');
+}
 
-const BEARER_CHALLENGE = 'Bearer';
-const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+export function send(res: Response, answer: Answer): void {
+  if (answer.headers) for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.status(answer.status).json(answer.body);
+}
 
-/** FastAPI's 404 body, for routes the contract does not know and resources switched off. */
-export const sendNotFound = (res: Response): void => sendDetail(res, 404, 'Not Found');
+export const notFoundHandler: RequestHandler = (_req, res) => send(res, NOT_FOUND);
 
-export const notFoundHandler: RequestHandler = (_req, res) => sendNotFound(res);
-
-export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
+export const errorHandler: ErrorRequestHandler = (err: unknown, req: Request, res: Response, next) => {
   if (res.headersSent) {
     next(err);
     return;
   }
-
-  if (err instanceof ValidationFailedError) {
-    sendValidation(res, [{ loc: ['body', err.field], msg: err.msg, type: err.type }]);
+  const answer = answerFor(err);
+  if (answer === null) return;
+  if (answer === undefined) {
+    req.log.error({ err }, 'unhandled error');
+    send(res, { status: 500, body: { detail: 'Internal Server Error' } });
     return;
   }
-  if (err instanceof UsernameTakenError) {
-    sendDetail(res, 400, err.message);
-    return;
-  }
-  if (err instanceof InvalidCredentialsError) {
-    res.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
-    sendDetail(res, 401, err.message, { error: 'invalid_grant', error_description: err.message });
-    return;
-  }
-  if (err instanceof UnsupportedGrantTypeError) {
-    sendDetail(res, 400, err.message, { error: 'unsupported_grant_type', error_description: err.message });
-    return;
-  }
-  if (err instanceof NotAuthenticatedError) {
-    res.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
-    sendDetail(res, 401, err.message);
-    return;
-  }
-  if (err instanceof InvalidTokenError) {
-    req.log.info({ reason: err.reason }, 'token refused');
-    res.setHeader('WWW-Authenticate', INVALID_TOKEN_CHALLENGE);
-    sendDetail(res, 401, err.message);
-    return;
-  }
-  if (err instanceof TooManyAttemptsError) {
-    res.setHeader('Retry-After', String(err.retryAfterSeconds));
-    sendDetail(res, 429, err.message);
-    return;
-  }
-
-  const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
-  const status = e.status ?? e.statusCode;
-
-  // body-parser (express.json / express.urlencoded)
-  switch (e.type) {
-    case 'entity.parse.failed':
-      sendDetail(res, 400, 'Malformed JSON body');
-      return;
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      sendDetail(res, 415, 'Unsupported body encoding or charset');
-      return;
-    case 'request.aborted':
-      // The client went away; nobody is left to answer.
-      return;
-    default:
-      break;
-  }
-
-  if (err instanceof oavError.BadRequest || (status === 400 && Array.isArray(e.errors))) {
-    const items = toValidationDetail(e.errors ?? []);
-    if (items.length > 0) {
-      sendValidation(res, items);
-    } else {
-      sendDetail(res, 400, e.message ?? 'Bad Request');
-    }
-    return;
-  }
-  if (status === 404) {
-    sendNotFound(res);
-    return;
-  }
-  if (status === 405) {
-    const allow = e.headers?.Allow ?? e.headers?.allow;
-    if (allow) res.setHeader('Allow', allow);
-    sendDetail(res, 405, 'Method Not Allowed');
-    return;
-  }
-  // body-parser's entity.too.large, the validator's multipart limits and the size check in
-  // api-preamble.ts all arrive here with status 413.
-  if (status === 413) {
-    sendDetail(res, 413, 'Request body too large');
-    return;
-  }
-  if (status === 415) {
-    sendDetail(res, 415, 'Unsupported media type');
-    return;
-  }
-  if (status === 406) {
-    sendDetail(res, 406, 'Not Acceptable');
-    return;
-  }
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    sendDetail(res, status, e.message ?? 'Bad Request');
-    return;
-  }
-
-  req.log.error({ err }, 'unhandled error');
-  sendDetail(res, 500, 'Internal Server Error');
+  if (answer.log) req.log.info(answer.log.fields, answer.log.message);
+  send(res, answer);
 };

@@ -180,7 +180,7 @@ describe('logs (OWASP ASVS 5.0 §16: no secrets in logs; audit events)', () => {
           type: 'signup',
           outcome: 'rejected',
           username: 'audited',
-          reason: 'UsernameTakenError',
+          reason: 'ERR_USERNAME_TAKEN',
         }),
         expect.objectContaining({ type: 'login', outcome: 'success', username: 'audited' }),
         expect.objectContaining({ type: 'login', outcome: 'failure', username: 'audited', reason: 'bad_password' }),

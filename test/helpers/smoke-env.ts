@@ -4,8 +4,9 @@ import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { ROOT } from './service-process';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export { ROOT };
 export const ARTIFACTS = path.join(ROOT, 'artifacts');
 export const CHROMIUM = '/usr/bin/chromium';
 

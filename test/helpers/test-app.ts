@@ -1,9 +1,10 @@
 // Builds the real app through the composition root, with a fixed clock and a captured log.
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
-import { createApp, createDependencies, type AppDeps, type DependencyOverrides } from '../../src/app';
+import { createDependencies, type AppDeps, type DependencyOverrides } from '../../src/composition-root';
 import { loadConfig, type Config } from '../../src/config';
-import { loadContract, type Contract } from '../../src/http/contract';
+import { createApp } from '../../src/http/app';
+import { loadContract, type Contract } from '../../src/http/contract/contract';
 import { createLogger } from '../../src/logger';
 
 /** A clearly marked test fixture, never a real secret: 48 bytes. */
@@ -76,3 +77,6 @@ export async function buildTestApp(
   });
   return { app: createApp(deps), deps, config, clock, logs };
 }
+
+/** The test clock's current time in whole seconds, as JWT claims count it. */
+export const nowSeconds = (t: TestApp): number => Math.floor(t.clock.now() / 1000);

@@ -18,7 +18,7 @@ import {
   waitForHealthy,
   type ComposeTool,
 } from '../helpers/smoke-env';
-import { protectedRoute, seedScenario } from '../helpers/smoke-http';
+import { protectedRoute, seedScenario } from '../helpers/http-client';
 
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 const SERVICE = 'auth';

@@ -4,64 +4,27 @@
 // Final screenshot: artifacts/docs-browser.png.
 //
 // Needs /usr/bin/chromium: `sudo bash scripts/provision.sh`.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import {
-  ARTIFACTS,
-  CHROMIUM,
-  ROOT,
-  SMOKE_JWT_SECRET,
-  requireChromium,
-  sleep,
-  uniqueUsername,
-} from '../helpers/smoke-env';
-import { SMOKE_PASSWORD } from '../helpers/smoke-http';
+import { PASSWORD } from '../helpers/accounts';
+import { buildDist, startService, type ServiceProcess } from '../helpers/service-process';
+import { ARTIFACTS, CHROMIUM, SMOKE_JWT_SECRET, requireChromium, uniqueUsername } from '../helpers/smoke-env';
 
 const SCREENSHOT = path.join(ARTIFACTS, 'docs-browser.png');
 const FAILURE_SCREENSHOT = path.join(ARTIFACTS, 'docs-browser-failure.png');
 
-let service: ChildProcess | undefined;
-let serviceOut = '';
+let service: ServiceProcess | undefined;
 let base = '';
 let browser: Browser | undefined;
 const pageProblems: string[] = [];
 
-async function startService(): Promise<void> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
-    cwd: ROOT,
-    // TEST FIXTURE secret (see smoke-env.ts); port 0: the OS picks a free one, read from the log.
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', JWT_SECRET: SMOKE_JWT_SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  service = child;
-  child.stdout.on('data', (c: Buffer) => (serviceOut += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (serviceOut += c.toString()));
-  for (let i = 0; i < 300; i++) {
-    const line = serviceOut.split('\n').find((l) => l.includes('"msg":"listening"'));
-    if (line) {
-      base = `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
-      return;
-    }
-    if (child.exitCode !== null) break;
-    await sleep(50);
-  }
-  throw new Error(`the service did not start:\n${serviceOut}`);
-}
-
 beforeAll(async () => {
   requireChromium();
-  execFileSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
-  await startService();
+  buildDist();
+  // TEST FIXTURE secret (see smoke-env.ts); port 0: the OS picks a free one, read from the log.
+  service = startService({ JWT_SECRET: SMOKE_JWT_SECRET });
+  base = `http://127.0.0.1:${await service.port()}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -81,14 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
-  if (service && service.exitCode === null) {
-    const exited = once(service, 'exit');
-    service.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-    clearTimeout(timer);
-    if (service.exitCode === null) service.kill('SIGKILL');
-  }
+  await service?.stop();
 }, 60_000);
 
 /** Expands an operation, switches it to "Try it out" and returns its block. */
@@ -131,7 +87,7 @@ describe('Swagger UI at /docs/ in headless Chromium', () => {
       const signupOp = await tryItOut(page, 'operations-auth-signup');
       await signupOp
         .locator('textarea.body-param__text')
-        .fill(JSON.stringify({ username, password: SMOKE_PASSWORD }, null, 2));
+        .fill(JSON.stringify({ username, password: PASSWORD }, null, 2));
       const signedUp = await execute(signupOp);
       expect(signedUp.status).toBe('200');
       expect(signedUp.body).toContain('User created successfully');
@@ -142,7 +98,7 @@ describe('Swagger UI at /docs/ in headless Chromium', () => {
       const dialog = page.locator('.dialog-ux .modal-ux');
       await dialog.waitFor({ state: 'visible' });
       await dialog.locator('#oauth_username').fill(username);
-      await dialog.locator('#oauth_password').fill(SMOKE_PASSWORD);
+      await dialog.locator('#oauth_password').fill(PASSWORD);
       // Swagger UI labels its buttons with aria-label: "Authorize" / "Logout" are their texts.
       await dialog.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click();
       // Authorized: the dialog offers "Logout" and shows no "Auth Error".
@@ -172,7 +128,7 @@ describe('Swagger UI at /docs/ in headless Chromium', () => {
     } catch (err) {
       await page.screenshot({ path: FAILURE_SCREENSHOT, fullPage: true }).catch(() => undefined);
       throw new Error(
-        `${err instanceof Error ? err.message : String(err)}\n(screenshot: ${FAILURE_SCREENSHOT})\npage problems:\n${pageProblems.join('\n')}\nservice log tail:\n${serviceOut.slice(-2000)}`,
+        `${err instanceof Error ? err.message : String(err)}\n(screenshot: ${FAILURE_SCREENSHOT})\npage problems:\n${pageProblems.join('\n')}\nservice log tail:\n${service?.stdout().slice(-2000) ?? ''}`,
         { cause: err },
       );
     } finally {

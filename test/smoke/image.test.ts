@@ -18,15 +18,9 @@ import {
   uniqueUsername,
   waitForHealthy,
 } from '../helpers/smoke-env';
-import {
-  SMOKE_PASSWORD,
-  parseRawResponse,
-  protectedRoute,
-  seedScenario,
-  signup,
-  startPartialTokenRequest,
-  token,
-} from '../helpers/smoke-http';
+import { PASSWORD } from '../helpers/accounts';
+import { protectedRoute, seedScenario, signup, token } from '../helpers/http-client';
+import { parseRawResponse, startPartialTokenRequest } from '../helpers/raw-http';
 
 // A fixed tag, kept after the run (like compose's jwt-auth-service:local): it and its untagged
 // parent layers are the build cache that makes the next run's build take seconds. Deleting it
@@ -172,13 +166,7 @@ describe('the production image', () => {
     expect(notJson).toEqual([]);
 
     expect(issuedTokens.length).toBeGreaterThanOrEqual(2);
-    const secrets = [
-      SMOKE_PASSWORD,
-      encodeURIComponent(SMOKE_PASSWORD),
-      'correct+horse',
-      SMOKE_JWT_SECRET,
-      ...issuedTokens,
-    ];
+    const secrets = [PASSWORD, encodeURIComponent(PASSWORD), 'correct+horse', SMOKE_JWT_SECRET, ...issuedTokens];
     for (const secret of secrets) {
       expect(lines.filter((l) => l.includes(secret))).toEqual([]);
     }

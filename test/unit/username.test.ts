@@ -1,4 +1,4 @@
-import { ValidationFailedError } from '../../src/domain/errors';
+import { RuleViolationError } from '../../src/domain/errors';
 import { normalizeUsername, parseNewUsername } from '../../src/domain/username';
 
 describe('usernames', () => {
@@ -17,6 +17,6 @@ describe('usernames', () => {
 
   it('re-check the rule after normalisation (a ligature can change the length or the characters)', () => {
     // U+2474 PARENTHESIZED DIGIT ONE passes no pattern once NFKC turns it into "(1)".
-    expect(() => parseNewUsername('ab\u2474')).toThrow(ValidationFailedError);
+    expect(() => parseNewUsername('ab\u2474')).toThrow(new RuleViolationError('username', 'username_form'));
   });
 });

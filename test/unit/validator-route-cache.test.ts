@@ -1,4 +1,4 @@
-import { memoiseValidatorRouteMatchers } from '../../src/http/validator-route-cache';
+import { memoiseValidatorRouteMatchers } from '../../src/http/contract/validator-route-cache';
 
 describe('memoiseValidatorRouteMatchers', () => {
   it('makes the validator’s pathToRegexp return one compiled matcher per (route, options), matching as before', () => {

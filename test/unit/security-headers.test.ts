@@ -1,5 +1,5 @@
 import helmet from 'helmet';
-import { recordHeaders } from '../../src/http/api-preamble';
+import { recordHeaders } from '../../src/http/security-headers';
 
 describe('recordHeaders', () => {
   it('captures exactly the headers helmet sets on a real response, so replaying them is equivalent', () => {

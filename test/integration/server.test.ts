@@ -1,21 +1,13 @@
 // The listening server around the app: protocol-level errors and graceful shutdown.
 import http from 'node:http';
-import { connect } from 'node:net';
 import request from 'supertest';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import type { User } from '../../src/domain/user-store';
 import { createHttpServer, type HttpServer } from '../../src/http/server';
+import { signup } from '../helpers/accounts';
+import { token } from '../helpers/http-client';
+import { rawRequest } from '../helpers/raw-http';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
-
-const rawRequest = (port: number, text: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.on('data', (chunk) => (data += chunk.toString('utf8')));
-    socket.on('end', () => resolve(data));
-    socket.on('error', reject);
-    socket.write(text);
-  });
 
 async function listening(t: TestApp, shutdownTimeoutMs = 5000): Promise<{ http: HttpServer; port: number }> {
   const http = createHttpServer(t.app, t.deps.logger, { maxHeaderBytes: 8192, shutdownTimeoutMs });
@@ -89,10 +81,7 @@ describe('graceful shutdown', () => {
 
     const users = new MemoryUserStore();
     const t = await buildTestApp({}, { users });
-    await request(t.app)
-      .post('/signup')
-      .send({ username: 'slowpoke', password: 'correct horse battery staple' })
-      .expect(200);
+    await signup(t.app, 'slowpoke').expect(200);
     const realFind = users.findByKey.bind(users);
     users.findByKey = async (key: string): Promise<User | undefined> => {
       entered();
@@ -101,11 +90,7 @@ describe('graceful shutdown', () => {
     };
 
     const { http: server, port } = await listening(t);
-    const inFlight = fetch(`http://127.0.0.1:${port}/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'username=slowpoke&password=correct+horse+battery+staple',
-    });
+    const inFlight = token(`http://127.0.0.1:${port}`, 'slowpoke');
     await inHandler;
 
     const drained = server.shutdown();
@@ -115,7 +100,7 @@ describe('graceful shutdown', () => {
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(res.headers.get('connection')).toBe('close');
-    expect(((await res.json()) as { token_type: string }).token_type).toBe('bearer');
+    expect(res.body.token_type).toBe('bearer');
     await expect(drained).resolves.toBe(true);
   });
 
@@ -129,11 +114,7 @@ describe('graceful shutdown', () => {
       return new Promise(() => undefined);
     };
     const { http: server, port } = await listening(t, 200);
-    const hanging = fetch(`http://127.0.0.1:${port}/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'username=a&password=b',
-    }).catch((err: unknown) => err);
+    const hanging = token(`http://127.0.0.1:${port}`, 'a', 'b').catch((err: unknown) => err);
     await inHandler;
     await expect(server.shutdown()).resolves.toBe(false);
     expect(await hanging).toHaveProperty('message', 'fetch failed');

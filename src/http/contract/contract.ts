@@ -7,7 +7,7 @@ import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/open
 import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types';
 import { parse } from 'yaml';
 
-export const DEFAULT_CONTRACT_PATH = path.resolve(__dirname, '..', '..', 'openapi.yaml');
+export const DEFAULT_CONTRACT_PATH = path.resolve(__dirname, '..', '..', '..', 'openapi.yaml');
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 

@@ -1,0 +1,141 @@
+// The composition root: builds every collaborator from the config, once, and hands them to
+// the HTTP pipeline (src/http/app.ts) and the process (src/main.ts). Stores, clock, keys and
+// logger are created here and nowhere else.
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { auditSink } from './audit-log';
+import type { Config } from './config';
+import { MemoryAttemptCounter } from './data-access/memory-attempt-counter';
+import { MemoryRevocationStore } from './data-access/memory-revocation-store';
+import { MemoryUserStore } from './data-access/memory-user-store';
+import { AccountService } from './domain/account-service';
+import type { AttemptCounter } from './domain/attempt-counter';
+import { combineSinks, type AuthEventSink } from './domain/auth-events';
+import { systemClock, type Clock } from './domain/clock';
+import { Argon2idHasher, type PasswordHasher } from './domain/password-hasher';
+import { PasswordPolicy } from './domain/password-policy';
+import { RateLimiter } from './domain/rate-limiter';
+import type { RevocationStore } from './domain/revocation-store';
+import { TokenService } from './domain/token-service';
+import type { UserStore } from './domain/user-store';
+import type { AppParts } from './http/app';
+import { loadContract, type Contract } from './http/contract/contract';
+import { createMetrics, type MetricsEndpoint } from './metrics';
+
+export interface Lifecycle {
+  /** Set when shutdown begins: readiness turns false so load balancers stop sending traffic. */
+  draining: boolean;
+}
+
+export interface AppDeps extends AppParts {
+  readonly config: Config;
+  readonly lifecycle: Lifecycle;
+}
+
+/** Collaborators a caller (a test, a future PostgreSQL wiring) may supply instead of the defaults. */
+export interface DependencyOverrides {
+  readonly clock?: Clock;
+  readonly users?: UserStore;
+  readonly attempts?: AttemptCounter;
+  readonly revocations?: RevocationStore;
+  readonly hasher?: PasswordHasher;
+  readonly contract?: Contract;
+  readonly events?: AuthEventSink;
+}
+
+/** The one decision of where GET /metrics is answered. */
+export function metricsEndpoint(config: Config['metrics'], registry: Registry | undefined): MetricsEndpoint {
+  if (!config.enabled || registry === undefined) return { on: 'nowhere' };
+  if (config.port !== undefined) return { on: 'own-port', port: config.port, registry };
+  return { on: 'api', registry };
+}
+
+/** The HMAC key for access tokens: the configured secret, or a random one with a warning. */
+function signingKey(config: Config['jwt'], logger: Logger): KeyObject {
+  let secret = config.secret;
+  if (secret === undefined) {
+    secret = randomBytes(64).toString('base64url');
+    logger.warn(
+      'JWT_SECRET is not set: using a random secret generated at start-up; tokens will not survive a restart ' +
+        'and replicas will not accept each other’s tokens. Set JWT_SECRET (at least 32 bytes) in production.',
+    );
+  }
+  // A KeyObject, not a string: jsonwebtoken then skips its per-call key parsing (~25x faster).
+  return createSecretKey(Buffer.from(secret, 'utf8'));
+}
+
+export async function createDependencies(
+  config: Config,
+  logger: Logger,
+  overrides: DependencyOverrides = {},
+): Promise<AppDeps> {
+  const clock = overrides.clock ?? systemClock;
+  const users = overrides.users ?? new MemoryUserStore();
+  const attempts = overrides.attempts ?? new MemoryAttemptCounter(clock);
+  // The dummy hash runs on the thread pool while the contract is parsed and checked here.
+  const [hasher, contract] = await Promise.all([
+    overrides.hasher ?? Argon2idHasher.create(config.password.argon2),
+    overrides.contract ?? loadContract(),
+  ]);
+
+  const rl = config.rateLimit;
+  const metrics = config.metrics.enabled ? createMetrics() : undefined;
+  const events = combineSinks(
+    auditSink(logger),
+    ...(metrics ? [metrics.events] : []),
+    ...(overrides.events ? [overrides.events] : []),
+  );
+  const accounts = new AccountService({
+    users,
+    hasher,
+    policy: new PasswordPolicy({
+      minLength: config.password.minLength,
+      commonPasswords: dictionary['passwords-common'],
+    }),
+    tokens: new TokenService({
+      key: signingKey(config.jwt, logger),
+      algorithm: config.jwt.algorithm,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.jwt.accessTokenTtlSeconds,
+      clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+      clock,
+    }),
+    revocations: overrides.revocations ?? new MemoryRevocationStore(clock),
+    loginLimiter: new RateLimiter(attempts, clock, 'login', rl.enabled),
+    signupLimiter: new RateLimiter(attempts, clock, 'signup', rl.enabled),
+    limits: {
+      loginPerAccount: { max: rl.loginMaxFailuresPerAccount, windowMs: rl.loginWindowSeconds * 1000 },
+      loginPerIp: { max: rl.loginMaxFailuresPerIp, windowMs: rl.loginWindowSeconds * 1000 },
+      signupPerIp: { max: rl.signupMaxPerIp, windowMs: rl.signupWindowSeconds * 1000 },
+    },
+    events,
+    clock,
+  });
+
+  const lifecycle: Lifecycle = { draining: false };
+  const isReady = async (): Promise<boolean> => {
+    if (lifecycle.draining) return false;
+    try {
+      await users.ping();
+      return true;
+    } catch (err) {
+      logger.warn({ err }, 'user store unreachable');
+      return false;
+    }
+  };
+
+  return {
+    config,
+    http: config.http,
+    logger,
+    contract,
+    accounts,
+    isReady,
+    lifecycle,
+    metrics,
+    metricsEndpoint: metricsEndpoint(config.metrics, metrics?.registry),
+  };
+}

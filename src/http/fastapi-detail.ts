@@ -1,0 +1,102 @@
+// FastAPI's (pydantic v1's) validation items, `{"loc", "msg", "type"}`, written in one place:
+// for rules the domain enforces (RuleViolationError) and for what express-openapi-validator
+// (ajv) finds wrong with a request. Clients of the original service see the same entries.
+import type { CredentialField, FieldRule } from '../domain/errors';
+import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '../domain/username';
+
+export interface ValidationItem {
+  loc: Array<string | number>;
+  msg: string;
+  type: string;
+}
+
+type Wording = readonly [msg: string, type: string];
+
+const minLength = (n: number | string): Wording => [
+  `ensure this value has at least ${n} characters`,
+  'value_error.any_str.min_length',
+];
+const maxLength = (n: number | string): Wording => [
+  `ensure this value has at most ${n} characters`,
+  'value_error.any_str.max_length',
+];
+
+/** The wording of each domain rule; `limit` is the rule's bound where it has one. */
+const RULE_WORDING: Record<FieldRule, (limit: number | undefined) => Wording> = {
+  min_length: (limit) => minLength(limit ?? '?'),
+  max_length: (limit) => maxLength(limit ?? '?'),
+  common: () => [
+    'this password is too common (it appears in lists of leaked passwords); choose another',
+    'value_error.password.common',
+  ],
+  equals_username: () => ['the password must not be the username', 'value_error.password.username'],
+  username_form: () => [
+    `after NFKC normalisation the username must be ${USERNAME_MIN_LENGTH}-${USERNAME_MAX_LENGTH} letters, digits, ".", "_", "-" or "@"`,
+    'value_error.username',
+  ],
+};
+
+/** The item for a RuleViolationError: the field is always in the body. */
+export function ruleItem(field: CredentialField, rule: FieldRule, limit?: number): ValidationItem {
+  const [msg, type] = RULE_WORDING[rule](limit);
+  return { loc: ['body', field], msg, type };
+}
+
+/** An error as express-openapi-validator reports it (ajv's message, keyword and instance path). */
+export interface ValidatorError {
+  path?: string;
+  message?: string;
+  errorCode?: string;
+}
+
+const PYDANTIC_TYPES = new Map<string, Wording>([
+  ['string', ['str type expected', 'type_error.str']],
+  ['object', ['value is not a valid dict', 'type_error.dict']],
+  ['integer', ['value is not a valid integer', 'type_error.integer']],
+  ['number', ['value is not a valid float', 'type_error.float']],
+  ['boolean', ['value could not be parsed to a boolean', 'type_error.bool']],
+  ['array', ['value is not a valid list', 'type_error.list']],
+]);
+
+/**
+ * ajv 8's messages carry the bound only in their English text ("must NOT have fewer than 8
+ * characters"). test/unit/fastapi-detail.test.ts drives the real validator through every
+ * row, so an ajv upgrade that rewords one fails there.
+ */
+const VALIDATOR_WORDING = new Map<string, (message: string) => Wording>([
+  ['required', () => ['field required', 'value_error.missing']],
+  ['type', (message) => PYDANTIC_TYPES.get(/must be (\w+)/.exec(message)?.[1] ?? '') ?? [message, 'type_error']],
+  ['minLength', (message) => minLength(/fewer than (\d+)/.exec(message)?.[1] ?? '?')],
+  ['maxLength', (message) => maxLength(/more than (\d+)/.exec(message)?.[1] ?? '?')],
+  [
+    'pattern',
+    (message) => {
+      const pattern = /pattern "(.*)"$/.exec(message)?.[1];
+      return [pattern === undefined ? message : `string does not match regex "${pattern}"`, 'value_error.str.regex'];
+    },
+  ],
+  ['enum', (message) => [message, 'type_error.enum']],
+]);
+
+function location(path: string | undefined): Array<string | number> {
+  // "/body/password" or ".body.password" → ["body", "password"]
+  const parts = (path ?? '')
+    .split(/[/.]/)
+    .filter((p) => p.length > 0)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return parts.length > 0 ? parts : ['body'];
+}
+
+/** Errors about a request part; others (e.g. a malformed multipart stream) are plain 400s. */
+const REQUEST_PART = /^[/.](body|query|headers|path|cookies|params)\b/;
+
+export function toValidationDetail(errors: ReadonlyArray<ValidatorError>): ValidationItem[] {
+  return errors
+    .filter((e) => REQUEST_PART.test(e.path ?? ''))
+    .map((e) => {
+      const message = e.message ?? 'invalid value';
+      const keyword = (e.errorCode ?? '').replace(/\.openapi\.validation$/, '');
+      const [msg, type] = VALIDATOR_WORDING.get(keyword)?.(message) ?? [message, 'value_error'];
+      return { loc: location(e.path), msg, type };
+    });
+}

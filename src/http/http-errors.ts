@@ -1,0 +1,21 @@
+// Errors of the HTTP and OAuth layers, raised by handlers before the domain is reached.
+
+/** No credentials were presented (no Authorization header, or not a Bearer one): RFC 6750 §3.1. */
+export class NotAuthenticatedError extends Error {
+  readonly code = 'ERR_NOT_AUTHENTICATED';
+  override readonly name = 'NotAuthenticatedError';
+
+  constructor() {
+    super('no Bearer credentials');
+  }
+}
+
+/** A `grant_type` this token endpoint does not offer: RFC 6749 §5.2 `unsupported_grant_type`. */
+export class UnsupportedGrantTypeError extends Error {
+  readonly code = 'ERR_UNSUPPORTED_GRANT_TYPE';
+  override readonly name = 'UnsupportedGrantTypeError';
+
+  constructor(readonly grantType: string) {
+    super(`unsupported grant_type ${JSON.stringify(grantType)}`);
+  }
+}

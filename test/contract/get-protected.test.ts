@@ -1,0 +1,153 @@
+// GET /protected: the RFC 6750 answers to missing, malformed, forged and expired tokens.
+import request from 'supertest';
+import { MemoryUserStore } from '../../src/data-access/memory-user-store';
+import { signup, tokenFor } from '../helpers/accounts';
+import { useContractCoverage } from '../helpers/contract-coverage';
+import { buildTestApp, nowSeconds, type TestApp } from '../helpers/test-app';
+import { decodePart, forgeToken, validClaims } from '../helpers/tokens';
+
+const coverage = useContractCoverage('get-protected');
+
+describe('GET /protected', () => {
+  let t: TestApp;
+  let token: string;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    token = await tokenFor(t.app, 'licat');
+  });
+
+  const protectedWith = (authorization?: string) => {
+    const req = request(t.app).get('/protected');
+    return authorization === undefined ? req : req.set('Authorization', authorization);
+  };
+
+  it.each(['Bearer', 'bearer', 'BEARER', 'BeArEr'])(
+    'when the scheme is spelled %s, then 200 (scheme is case-insensitive)',
+    async (scheme) => {
+      const res = coverage.check(await protectedWith(`${scheme} ${token}`), 'getProtected');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ message: 'Hello licat! This is a protected route' });
+    },
+  );
+
+  it.each([
+    ['no Authorization header', undefined],
+    ['a Basic scheme', 'Basic bGljYXQ6cGFzcw=='],
+    ['the scheme alone', 'Bearer'],
+    ['an empty header', ''],
+  ])(
+    'when there is %s, then 401 "Not authenticated" with WWW-Authenticate: Bearer (RFC 6750 §3)',
+    async (_why, header) => {
+      const res = coverage.check(await protectedWith(header), 'getProtected');
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ detail: 'Not authenticated' });
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    },
+  );
+
+  const attacks: Array<[string, (t: TestApp) => string]> = [
+    [
+      'alg "none" (RFC 8725 §2.1)',
+      (t) =>
+        forgeToken({
+          digest: 'none',
+          header: { alg: 'none', typ: 'at+jwt' },
+          claims: validClaims('licat', nowSeconds(t)),
+        }),
+    ],
+    [
+      'a signature made with another key',
+      (t) =>
+        forgeToken({
+          secret: 'an-entirely-different-secret-of-48-bytes-length!!',
+          claims: validClaims('licat', nowSeconds(t)),
+        }),
+    ],
+    [
+      'HS512 with the right secret: algorithm not allowed (RFC 8725 §3.1)',
+      (t) => forgeToken({ digest: 'sha512', claims: validClaims('licat', nowSeconds(t)) }),
+    ],
+    [
+      'an expired exp beyond the leeway',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t) - 4000), exp: nowSeconds(t) - 60 } }),
+    ],
+    [
+      'nbf in the future beyond the leeway',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), nbf: nowSeconds(t) + 60 } }),
+    ],
+    [
+      'a wrong iss (RFC 8725 §3.8)',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), iss: 'someone-else' } }),
+    ],
+    [
+      'a wrong aud (RFC 8725 §3.9)',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), aud: 'another-api' } }),
+    ],
+    [
+      'typ JWT instead of at+jwt (RFC 8725 §3.11, RFC 9068 §4)',
+      (t) => forgeToken({ header: { alg: 'HS256', typ: 'JWT' }, claims: validClaims('licat', nowSeconds(t)) }),
+    ],
+    ['no typ header', (t) => forgeToken({ header: { alg: 'HS256' }, claims: validClaims('licat', nowSeconds(t)) })],
+    ['no exp claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), exp: undefined } })],
+    ['no sub claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), sub: undefined } })],
+    ['a sub for a user who does not exist', (t) => forgeToken({ claims: validClaims('ghost', nowSeconds(t)) })],
+    [
+      'a tampered payload (sub changed after signing)',
+      () => {
+        const [h, , s] = token.split('.');
+        const forged = Buffer.from(JSON.stringify({ ...decodePart(token, 1), sub: 'admin' })).toString('base64url');
+        return `${h}.${forged}.${s}`;
+      },
+    ],
+    [
+      'an oversized token (> 4096 characters)',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), pad: 'x'.repeat(5000) } }),
+    ],
+    ['garbage', () => 'not.a.jwt'],
+    ['a single segment', () => 'abc'],
+  ];
+
+  it.each(attacks)(
+    'when the token has %s, then 401 "Invalid token" with error="invalid_token" (RFC 6750 §3.1)',
+    async (_why, make) => {
+      const res = coverage.check(await protectedWith(`Bearer ${make(t)}`), 'getProtected');
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ detail: 'Invalid token' });
+      expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    },
+  );
+
+  it('when the token expired less than the clock leeway ago, then it is still accepted (RFC 8725 §3.10 leeway)', async () => {
+    const now = nowSeconds(t);
+    const justExpired = forgeToken({ claims: { ...validClaims('licat', now), exp: now - 3 } });
+    const res = coverage.check(await protectedWith(`Bearer ${justExpired}`), 'getProtected');
+    expect(res.status).toBe(200);
+  });
+
+  it('when the token was issued 30 minutes ago, then it has expired: 401', async () => {
+    const t2 = await buildTestApp();
+    const old = await tokenFor(t2.app, 'ageing');
+    t2.clock.advance(30 * 60 + 6);
+    const res = await request(t2.app).get('/protected').set('Authorization', `Bearer ${old}`);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+  });
+
+  it('when the header carries a token of 10 000 characters, then 401, not 431 or 5xx', async () => {
+    const res = await protectedWith(`Bearer ${'a'.repeat(10_000)}`);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ detail: 'Invalid token' });
+  });
+
+  it("when the token's user was deleted, or deleted and re-created, then the old token is refused", async () => {
+    const users = new MemoryUserStore();
+    const t2 = await buildTestApp({}, { users });
+    const old = await tokenFor(t2.app, 'ephemeral');
+    await users.delete('ephemeral');
+    await request(t2.app).get('/protected').set('Authorization', `Bearer ${old}`).expect(401);
+
+    t2.clock.advance(60);
+    await signup(t2.app, 'ephemeral').expect(200);
+    await request(t2.app).get('/protected').set('Authorization', `Bearer ${old}`).expect(401);
+  });
+});

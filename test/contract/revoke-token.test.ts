@@ -1,0 +1,57 @@
+// POST /revoke (RFC 7009): logging out a token.
+import request from 'supertest';
+import { signup, login } from '../helpers/accounts';
+import { useContractCoverage } from '../helpers/contract-coverage';
+import { buildTestApp, nowSeconds, type TestApp } from '../helpers/test-app';
+import { forgeToken, validClaims } from '../helpers/tokens';
+
+const coverage = useContractCoverage('revoke-token');
+
+describe('POST /revoke (RFC 7009)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    await signup(t.app, 'leaver').expect(200);
+  });
+
+  const revoke = (form: Record<string, string>) => request(t.app).post('/revoke').type('form').send(form);
+
+  it('when a valid token is revoked, then 200 and that token is refused with invalid_token while a new login works', async () => {
+    const first = (await login(t.app, 'leaver').expect(200)).body.access_token as string;
+    const second = (await login(t.app, 'leaver').expect(200)).body.access_token as string;
+
+    const res = coverage.check(await revoke({ token: first, token_type_hint: 'access_token' }), 'revokeToken');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+
+    const refused = coverage.check(
+      await request(t.app).get('/protected').set('Authorization', `Bearer ${first}`),
+      'getProtected',
+    );
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ detail: 'Invalid token' });
+    expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    await request(t.app).get('/protected').set('Authorization', `Bearer ${second}`).expect(200);
+  });
+
+  it('when the token is garbage or forged, then still 200 (RFC 7009 §2.2) and nothing changes', async () => {
+    const res = coverage.check(await revoke({ token: 'not-a-token' }), 'revokeToken');
+    expect(res.status).toBe(200);
+    coverage.check(
+      await revoke({ token: forgeToken({ secret: 'x'.repeat(48), claims: validClaims('leaver', nowSeconds(t)) }) }),
+      'revokeToken',
+    );
+  });
+
+  it('when the token field is missing, then 422 naming it', async () => {
+    const res = coverage.check(await revoke({ token_type_hint: 'access_token' }), 'revokeToken');
+    expect(res.status).toBe(422);
+    expect(res.body.detail[0]).toMatchObject({ loc: ['body', 'token'], type: 'value_error.missing' });
+  });
+
+  it('when the body is JSON, then 415; when over 16 KiB, then 413', async () => {
+    coverage.check(await request(t.app).post('/revoke').send({ token: 'x' }), 'revokeToken');
+    const big = coverage.check(await revoke({ token: 'x'.repeat(17_000) }), 'revokeToken');
+    expect(big.status).toBe(413);
+  });
+});

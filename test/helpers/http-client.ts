@@ -1,0 +1,79 @@
+// Real HTTP (fetch) against any base URL: a container, a compose service, a local process.
+// The seed scenario (signup -> token -> protected) and its steps.
+import { PASSWORD } from './accounts';
+
+/** A parsed JSON object body; a body that is not a JSON object comes back as `{ _text }`. */
+export type JsonBody = Record<string, unknown>;
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: JsonBody;
+}
+
+function parseBody(text: string): JsonBody {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as JsonBody;
+  } catch {
+    // not JSON: fall through, the assertion will show the text
+  }
+  return { _text: text };
+}
+
+async function asJson(res: Response): Promise<JsonResponse> {
+  return { status: res.status, headers: res.headers, body: parseBody(await res.text()) };
+}
+
+export async function signup(base: string, username: string, password = PASSWORD): Promise<JsonResponse> {
+  return asJson(
+    await fetch(`${base}/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    }),
+  );
+}
+
+export async function token(base: string, username: string, password = PASSWORD): Promise<JsonResponse> {
+  return asJson(
+    await fetch(`${base}/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username, password }).toString(),
+    }),
+  );
+}
+
+export async function protectedRoute(base: string, accessToken?: string): Promise<JsonResponse> {
+  return asJson(
+    await fetch(`${base}/protected`, {
+      headers: accessToken === undefined ? {} : { Authorization: `Bearer ${accessToken}` },
+    }),
+  );
+}
+
+/**
+ * The tutorial's scenario, checked step by step; returns the access token it obtained.
+ */
+export async function seedScenario(base: string, username: string): Promise<string> {
+  const created = await signup(base, username);
+  expect({ status: created.status, body: created.body }).toEqual({
+    status: 200,
+    body: { message: 'User created successfully' },
+  });
+
+  const issued = await token(base, username);
+  expect(issued.status).toBe(200);
+  expect(issued.body).toEqual(
+    expect.objectContaining({ access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/), token_type: 'bearer' }),
+  );
+  const accessToken = issued.body.access_token as string;
+
+  const hello = await protectedRoute(base, accessToken);
+  expect({ status: hello.status, body: hello.body }).toEqual({
+    status: 200,
+    body: { message: `Hello ${username}! This is a protected route` },
+  });
+  return accessToken;
+}

@@ -1,0 +1,205 @@
+// FastAPI's validation items, from both sources: domain rule violations, and the errors the
+// real express-openapi-validator (ajv) raises. The validator rows drive the installed
+// validator, so an ajv or validator upgrade that rewords a message fails here.
+import express, { type ErrorRequestHandler } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import request from 'supertest';
+import { ruleItem, toValidationDetail, type ValidationItem, type ValidatorError } from '../../src/http/fastapi-detail';
+
+const SPEC = {
+  openapi: '3.0.3',
+  info: { title: 'fastapi-detail table test', version: '1' },
+  paths: {
+    '/echo': {
+      post: {
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['needed'],
+                properties: {
+                  needed: { type: 'string' },
+                  text: { type: 'string' },
+                  dict: { type: 'object' },
+                  whole: { type: 'integer' },
+                  real: { type: 'number' },
+                  flag: { type: 'boolean' },
+                  list: { type: 'array', items: { type: 'string' } },
+                  short: { type: 'string', minLength: 3 },
+                  long: { type: 'string', maxLength: 5 },
+                  letters: { type: 'string', pattern: '^[a-z]+$' },
+                  choice: { type: 'string', enum: ['a', 'b'] },
+                },
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'ok' } },
+      },
+    },
+  },
+};
+
+let captured: ValidatorError[] = [];
+const app = express();
+app.use(express.json());
+app.use(OpenApiValidator.middleware({ apiSpec: SPEC as never, validateRequests: { allErrors: true } }));
+app.post('/echo', (_req, res) => void res.json({}));
+const capture: ErrorRequestHandler = (err: { errors?: ValidatorError[] }, _req, res, _next) => {
+  captured = err.errors ?? [];
+  res.status(400).json({});
+};
+app.use(capture);
+
+/** The validator's errors for `body`, as express-openapi-validator hands them to the error handler. */
+async function validatorErrors(body: unknown): Promise<ValidatorError[]> {
+  captured = [];
+  await request(app)
+    .post('/echo')
+    .send(body as object);
+  return captured;
+}
+
+const base = { needed: 'x' };
+
+describe('toValidationDetail over the real validator', () => {
+  it.each<[string, unknown, ValidationItem]>([
+    [
+      'a required field is missing',
+      {},
+      { loc: ['body', 'needed'], msg: 'field required', type: 'value_error.missing' },
+    ],
+    [
+      'a string is a number',
+      { ...base, text: 5 },
+      { loc: ['body', 'text'], msg: 'str type expected', type: 'type_error.str' },
+    ],
+    [
+      'an object is a string',
+      { ...base, dict: 'x' },
+      { loc: ['body', 'dict'], msg: 'value is not a valid dict', type: 'type_error.dict' },
+    ],
+    [
+      'an integer is a fraction',
+      { ...base, whole: 1.5 },
+      { loc: ['body', 'whole'], msg: 'value is not a valid integer', type: 'type_error.integer' },
+    ],
+    [
+      'a number is a string',
+      { ...base, real: 'x' },
+      { loc: ['body', 'real'], msg: 'value is not a valid float', type: 'type_error.float' },
+    ],
+    [
+      'a boolean is a string',
+      { ...base, flag: 'x' },
+      { loc: ['body', 'flag'], msg: 'value could not be parsed to a boolean', type: 'type_error.bool' },
+    ],
+    [
+      'an array is a string',
+      { ...base, list: 'x' },
+      { loc: ['body', 'list'], msg: 'value is not a valid list', type: 'type_error.list' },
+    ],
+    [
+      'an array item has the wrong type',
+      { ...base, list: ['ok', 7] },
+      { loc: ['body', 'list', 1], msg: 'str type expected', type: 'type_error.str' },
+    ],
+    ['the body is not an object', [1, 2], { loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }],
+    [
+      'a string is too short',
+      { ...base, short: 'ab' },
+      {
+        loc: ['body', 'short'],
+        msg: 'ensure this value has at least 3 characters',
+        type: 'value_error.any_str.min_length',
+      },
+    ],
+    [
+      'a string is too long',
+      { ...base, long: 'abcdef' },
+      {
+        loc: ['body', 'long'],
+        msg: 'ensure this value has at most 5 characters',
+        type: 'value_error.any_str.max_length',
+      },
+    ],
+    [
+      'a string breaks a pattern',
+      { ...base, letters: 'A1' },
+      { loc: ['body', 'letters'], msg: 'string does not match regex "^[a-z]+$"', type: 'value_error.str.regex' },
+    ],
+    [
+      'a value is not in the enum',
+      { ...base, choice: 'c' },
+      { loc: ['body', 'choice'], msg: 'must be equal to one of the allowed values: a, b', type: 'type_error.enum' },
+    ],
+  ])('when %s, then one FastAPI item', async (_why, body, item) => {
+    expect(toValidationDetail(await validatorErrors(body))).toEqual([item]);
+  });
+
+  it('when several fields are wrong, then one item per field, as FastAPI lists them', async () => {
+    const items = toValidationDetail(await validatorErrors({ text: 5, short: 'a' }));
+    expect(items.map((i) => i.loc.join('.')).sort()).toEqual(['body.needed', 'body.short', 'body.text']);
+  });
+
+  it('when an error is not about a request part, then it is left to the plain 400', () => {
+    expect(toValidationDetail([{ path: 'multipart', message: 'Unexpected end of form', errorCode: 'x' }])).toEqual([]);
+  });
+
+  it('when ajv reports a keyword this table does not know, then its message is kept with type value_error', () => {
+    expect(
+      toValidationDetail([
+        { path: '/body/x', message: 'must be multiple of 2', errorCode: 'multipleOf.openapi.validation' },
+      ]),
+    ).toEqual([{ loc: ['body', 'x'], msg: 'must be multiple of 2', type: 'value_error' }]);
+  });
+});
+
+describe('ruleItem: the domain rules in FastAPI words', () => {
+  it.each<[Parameters<typeof ruleItem>, ValidationItem]>([
+    [
+      ['password', 'min_length', 8],
+      {
+        loc: ['body', 'password'],
+        msg: 'ensure this value has at least 8 characters',
+        type: 'value_error.any_str.min_length',
+      },
+    ],
+    [
+      ['password', 'max_length', 256],
+      {
+        loc: ['body', 'password'],
+        msg: 'ensure this value has at most 256 characters',
+        type: 'value_error.any_str.max_length',
+      },
+    ],
+    [
+      ['password', 'common'],
+      {
+        loc: ['body', 'password'],
+        msg: 'this password is too common (it appears in lists of leaked passwords); choose another',
+        type: 'value_error.password.common',
+      },
+    ],
+    [
+      ['password', 'equals_username'],
+      {
+        loc: ['body', 'password'],
+        msg: 'the password must not be the username',
+        type: 'value_error.password.username',
+      },
+    ],
+    [
+      ['username', 'username_form'],
+      {
+        loc: ['body', 'username'],
+        msg: 'after NFKC normalisation the username must be 3-64 letters, digits, ".", "_", "-" or "@"',
+        type: 'value_error.username',
+      },
+    ],
+  ])('%j', (args, item) => {
+    expect(ruleItem(...args)).toEqual(item);
+  });
+});
