@@ -131,6 +131,11 @@ describe('GET /protected', () => {
     const res = await request(t2.app).get('/protected').set('Authorization', `Bearer ${old}`);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    // The client learns only "Invalid token"; the log names the stable reason.
+    expect(t2.logs.entries().find((e) => e.msg === 'token refused')).toMatchObject({
+      level: 'info',
+      reason: 'expired',
+    });
   });
 
   it('when the header carries a token of 10 000 characters, then 401, not 431 or 5xx', async () => {

@@ -177,4 +177,38 @@ describe('POST /token throttling (OWASP Authentication: account lockout, without
     for (let i = 0; i < 3; i++) await login(t.app, 'loadtest', 'wrong wrong').expect(401);
     await login(t.app, 'loadtest').expect(200);
   });
+
+  // Each limit counts under its own key: per account, per address, and apart from sign-ups.
+  // The addresses come from X-Forwarded-For through TRUST_PROXY=true, as behind a proxy.
+  const from = (t: TestApp, ip: string, username: string, password = PASSWORD) =>
+    request(t.app).post('/token').set('X-Forwarded-For', ip).type('form').send({ username, password });
+
+  it("when one account is locked, then another account's login from the same address still works", async () => {
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', LOGIN_MAX_FAILURES_PER_IP: '100' });
+    await signup(t.app, 'locked-out').expect(200);
+    await signup(t.app, 'bystander').expect(200);
+    for (let i = 0; i < 2; i++) await login(t.app, 'locked-out', 'not the password').expect(401);
+    await login(t.app, 'locked-out').expect(429);
+    await login(t.app, 'bystander').expect(200);
+  });
+
+  it('when one address used up its failures, then another address can still try the same accounts', async () => {
+    const t = await buildTestApp({
+      TRUST_PROXY: 'true',
+      LOGIN_MAX_FAILURES_PER_IP: '2',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '100',
+    });
+    await signup(t.app, 'shared').expect(200);
+    for (let i = 0; i < 2; i++) await from(t, '198.51.100.1', `guess${i}`, 'wrong wrong').expect(401);
+    await from(t, '198.51.100.1', 'shared').expect(429);
+    await from(t, '198.51.100.2', 'shared').expect(200);
+  });
+
+  it('when an address has used its sign-ups, then its login failures are still counted apart from them', async () => {
+    const t = await buildTestApp({ SIGNUP_MAX_PER_IP: '2', LOGIN_MAX_FAILURES_PER_IP: '2' });
+    await signup(t.app, 'first-one').expect(200);
+    await signup(t.app, 'second-one').expect(200);
+    await login(t.app, 'first-one', 'wrong wrong').expect(401);
+    await login(t.app, 'first-one').expect(200);
+  });
 });

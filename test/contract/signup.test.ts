@@ -158,4 +158,18 @@ describe('POST /signup throttling', () => {
     t.clock.advance(3601);
     await signup(t.app, 'third').expect(200);
   });
+
+  it('when one address has used its sign-ups, then another address can still sign up', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: 'true', SIGNUP_MAX_PER_IP: '1' });
+    const from = (ip: string, username: string) =>
+      request(t.app).post('/signup').set('X-Forwarded-For', ip).send({ username, password: PASSWORD });
+    await from('198.51.100.7', 'early-bird').expect(200);
+    await from('198.51.100.7', 'late-bird').expect(429);
+    await from('198.51.100.8', 'late-bird').expect(200);
+  });
+
+  it('when RATE_LIMIT_ENABLED=false (load tests), then sign-ups are never throttled', async () => {
+    const t = await buildTestApp({ RATE_LIMIT_ENABLED: 'false', SIGNUP_MAX_PER_IP: '1' });
+    for (const name of ['load-1', 'load-2', 'load-3']) await signup(t.app, name).expect(200);
+  });
 });

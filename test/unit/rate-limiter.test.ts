@@ -1,4 +1,5 @@
 import { MemoryAttemptCounter } from '../../src/data-access/memory-attempt-counter';
+import type { AttemptCounter } from '../../src/domain/attempt-counter';
 import { TooManyAttemptsError } from '../../src/domain/errors';
 import { RateLimiter } from '../../src/domain/rate-limiter';
 
@@ -39,5 +40,40 @@ describe('RateLimiter', () => {
   it('when disabled, never refuses', async () => {
     const limiter = new RateLimiter(new MemoryAttemptCounter(() => 0), () => 0, 'signup', false);
     for (let i = 0; i < 10; i++) await limiter.consume('k', { max: 1, windowMs: 1000 });
+  });
+
+  it('when disabled (RATE_LIMIT_ENABLED=false), then no method touches the counter store at all', async () => {
+    const untouchable: AttemptCounter = {
+      peek: () => Promise.reject(new Error('peek called')),
+      hit: () => Promise.reject(new Error('hit called')),
+      reset: () => Promise.reject(new Error('reset called')),
+    };
+    const limiter = new RateLimiter(untouchable, () => 0, 'login', false);
+    const rule = { max: 1, windowMs: 1000 };
+    await expect(limiter.assertAllowed('k', rule)).resolves.toBeUndefined();
+    await expect(limiter.consume('k', rule)).resolves.toBeUndefined();
+    await expect(limiter.record('k', rule)).resolves.toBeUndefined();
+    await expect(limiter.reset('k')).resolves.toBeUndefined();
+  });
+
+  it('consume counts the attempt and refuses only the one that goes over the limit, naming its scope', async () => {
+    const limiter = new RateLimiter(new MemoryAttemptCounter(() => 0), () => 0, 'signup', true);
+    const rule = { max: 2, windowMs: 5000 };
+    await limiter.consume('k', rule);
+    await limiter.consume('k', rule);
+    await expect(limiter.consume('k', rule)).rejects.toEqual(
+      expect.objectContaining({ scope: 'signup', retryAfterSeconds: 5 }),
+    );
+  });
+
+  it('assertAllowed passes below the limit and reset starts the count again', async () => {
+    const limiter = new RateLimiter(new MemoryAttemptCounter(() => 0), () => 0, 'login', true);
+    const rule = { max: 2, windowMs: 5000 };
+    await limiter.record('k', rule);
+    await expect(limiter.assertAllowed('k', rule)).resolves.toBeUndefined();
+    await limiter.record('k', rule);
+    await expect(limiter.assertAllowed('k', rule)).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await limiter.reset('k');
+    await expect(limiter.assertAllowed('k', rule)).resolves.toBeUndefined();
   });
 });

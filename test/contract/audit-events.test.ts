@@ -1,0 +1,97 @@
+// What the service tells its audit trail and metrics (AuthEvent), event by event: the exact
+// content, not only that something was logged. OWASP ASVS 5.0 §16.3: authentication
+// outcomes are logged with who, from where, and why.
+import request from 'supertest';
+import type { AuthEvent } from '../../src/domain/auth-events';
+import { MemoryUserStore } from '../../src/data-access/memory-user-store';
+import { PASSWORD, login, signup } from '../helpers/accounts';
+import { buildTestApp } from '../helpers/test-app';
+import { decodePart } from '../helpers/tokens';
+
+async function recorded(env: Record<string, string> = {}, users = new MemoryUserStore()) {
+  const events: AuthEvent[] = [];
+  const t = await buildTestApp(env, { users, events: { record: (e) => events.push(e) } });
+  return { t, events };
+}
+
+describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
+  it('when a sign-up succeeds, is refused for each reason, or is throttled, then one event each, with its reason', async () => {
+    const { t, events } = await recorded({ SIGNUP_MAX_PER_IP: '5', PASSWORD_MIN_LENGTH: '12' });
+    await signup(t.app, 'Auditee').expect(200);
+    await signup(t.app, 'AUDITEE').expect(400);
+    await signup(t.app, 'shorty', 'ninechars').expect(422);
+    await signup(t.app, 'commoner', 'qwerty123456').expect(422);
+    await signup(t.app, 'ab\uFDFA').expect(422);
+    await signup(t.app, 'one-too-many').expect(429);
+    const ip = events[0]?.type === 'signup' ? events[0].ip : '';
+    expect(ip).toMatch(/127\.0\.0\.1/);
+    expect(events).toEqual([
+      { type: 'signup', outcome: 'success', username: 'Auditee', ip },
+      { type: 'signup', outcome: 'rejected', username: 'AUDITEE', ip, reason: 'ERR_USERNAME_TAKEN' },
+      { type: 'signup', outcome: 'rejected', username: 'shorty', ip, reason: 'password.min_length' },
+      { type: 'signup', outcome: 'rejected', username: 'commoner', ip, reason: 'password.common' },
+      { type: 'signup', outcome: 'rejected', username: 'ab\uFDFA', ip, reason: 'username.username_form' },
+      { type: 'signup', outcome: 'throttled', username: 'one-too-many', ip, reason: 'ERR_TOO_MANY_ATTEMPTS' },
+    ]);
+  });
+
+  it('when logins succeed, fail or are throttled, then one event each, and a success also records the token by its jti', async () => {
+    const { t, events } = await recorded({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' });
+    await signup(t.app, 'Auditee').expect(200);
+    events.length = 0;
+
+    const ok = await login(t.app, 'auditee').expect(200);
+    const jti = decodePart(ok.body.access_token as string, 1).jti;
+    await login(t.app, 'auditee', 'wrong wrong').expect(401);
+    await login(t.app, 'nobody-at-all').expect(401);
+    await login(t.app, 'auditee', 'wrong again').expect(401);
+    await login(t.app, 'auditee').expect(429);
+
+    const ip = events[0]?.type === 'login' ? events[0].ip : '';
+    expect(events).toEqual([
+      { type: 'login', outcome: 'success', username: 'Auditee', ip },
+      { type: 'token_issued', username: 'Auditee', jti },
+      { type: 'login', outcome: 'failure', username: 'auditee', ip, reason: 'bad_password' },
+      { type: 'login', outcome: 'failure', username: 'nobody-at-all', ip, reason: 'unknown_user' },
+      { type: 'login', outcome: 'failure', username: 'auditee', ip, reason: 'bad_password' },
+      { type: 'login', outcome: 'throttled', username: 'auditee', ip },
+    ]);
+  });
+
+  it('when a token is revoked, then token_revoked names its user and jti; an invalid token records nothing', async () => {
+    const { t, events } = await recorded();
+    await signup(t.app, 'leaving').expect(200);
+    const token = (await login(t.app, 'leaving').expect(200)).body.access_token as string;
+    events.length = 0;
+    await request(t.app).post('/revoke').type('form').send({ token }).expect(200);
+    await request(t.app).post('/revoke').type('form').send({ token: 'not-a-token' }).expect(200);
+    expect(events).toEqual([{ type: 'token_revoked', username: 'leaving', jti: decodePart(token, 1).jti }]);
+  });
+
+  it('when a stored hash is re-hashed with stronger parameters at login, then password_rehashed is recorded', async () => {
+    const users = new MemoryUserStore();
+    const before = await recorded({}, users);
+    await signup(before.t.app, 'upgraded').expect(200);
+    const after = await recorded({ ARGON2_TIME_COST: '3' }, users);
+    await login(after.t.app, 'upgraded').expect(200);
+    expect(after.events.filter((e) => e.type === 'password_rehashed')).toEqual([
+      { type: 'password_rehashed', username: 'upgraded' },
+    ]);
+  });
+
+  it('when the attempt store fails during a login, then the answer is a 500 and no "throttled" event is recorded', async () => {
+    const events: AuthEvent[] = [];
+    const unreachable = () => Promise.reject(new Error('store unreachable'));
+    const t = await buildTestApp(
+      {},
+      {
+        events: { record: (e) => events.push(e) },
+        attempts: { peek: unreachable, hit: unreachable, reset: unreachable },
+      },
+    );
+    const res = await login(t.app, 'anyone', PASSWORD);
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ detail: 'Internal Server Error' });
+    expect(events).toEqual([]);
+  });
+});

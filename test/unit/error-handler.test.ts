@@ -1,0 +1,105 @@
+// The error tables on their own: what reaches a client for each kind of error.
+import { InvalidTokenError, RuleViolationError, TooManyAttemptsError } from '../../src/domain/errors';
+import { answerFor, NOT_FOUND } from '../../src/http/error-handler';
+import { NotAuthenticatedError, UnsupportedGrantTypeError } from '../../src/http/http-errors';
+
+describe('answerFor', () => {
+  it('turns a domain rule violation into one FastAPI 422 item', () => {
+    expect(answerFor(new RuleViolationError('password', 'min_length', 12))).toEqual({
+      status: 422,
+      body: {
+        detail: [
+          {
+            loc: ['body', 'password'],
+            msg: 'ensure this value has at least 12 characters',
+            type: 'value_error.any_str.min_length',
+          },
+        ],
+      },
+    });
+  });
+
+  it('answers a refused token with the RFC 6750 challenge and keeps the reason for the log only', () => {
+    expect(answerFor(new InvalidTokenError('claim_missing', 'jti'))).toEqual({
+      status: 401,
+      body: { detail: 'Invalid token' },
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      log: { message: 'token refused', fields: { reason: 'claim_missing', claim: 'jti' } },
+    });
+    expect(answerFor(new InvalidTokenError('expired'))?.log).toEqual({
+      message: 'token refused',
+      fields: { reason: 'expired' },
+    });
+  });
+
+  it('answers missing credentials with a bare Bearer challenge (RFC 6750 §3.1)', () => {
+    expect(answerFor(new NotAuthenticatedError())).toEqual({
+      status: 401,
+      body: { detail: 'Not authenticated' },
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
+  });
+
+  it('answers an unknown grant type with RFC 6749 §5.2 unsupported_grant_type', () => {
+    expect(answerFor(new UnsupportedGrantTypeError('client_credentials'))).toEqual({
+      status: 400,
+      body: {
+        detail: 'Only the "password" grant type is supported',
+        error: 'unsupported_grant_type',
+        error_description: 'Only the "password" grant type is supported',
+      },
+    });
+  });
+
+  it.each<[TooManyAttemptsError['scope'], string]>([
+    ['login', 'Too many failed login attempts; try again later'],
+    ['signup', 'Too many sign-ups; try again later'],
+  ])('answers a %s throttle with 429 and Retry-After', (scope, text) => {
+    expect(answerFor(new TooManyAttemptsError(42, scope))).toEqual({
+      status: 429,
+      body: { detail: text },
+      headers: { 'Retry-After': '42' },
+    });
+  });
+
+  it('answers nobody when the client went away before its body arrived', () => {
+    expect(answerFor({ type: 'request.aborted', status: 400 })).toBeNull();
+  });
+
+  it.each([
+    ['malformed JSON', { type: 'entity.parse.failed', status: 400 }, 400, 'Malformed JSON body'],
+    ['an unknown charset', { type: 'charset.unsupported', status: 415 }, 415, 'Unsupported body encoding or charset'],
+    ['a 404 from the validator', { status: 404 }, 404, 'Not Found'],
+    ['a 406', { status: 406 }, 406, 'Not Acceptable'],
+    ['a 413', { status: 413, type: 'entity.too.large' }, 413, 'Request body too large'],
+    ['a 415', { status: 415 }, 415, 'Unsupported media type'],
+    ['another 4xx with a message', { status: 409, message: 'Conflict here' }, 409, 'Conflict here'],
+    ['another 4xx without a message', { statusCode: 418 }, 418, 'Bad Request'],
+    ['a 400 without validation errors', { status: 400, message: 'bad multipart' }, 400, 'bad multipart'],
+  ])('answers %s with its status and a detail string', (_why, err, status, detail) => {
+    expect(answerFor(err)).toMatchObject({ status, body: { detail } });
+  });
+
+  it('answers a 405 with the Allow header the validator found', () => {
+    expect(answerFor({ status: 405, headers: { Allow: 'GET' } })).toEqual({
+      status: 405,
+      body: { detail: 'Method Not Allowed' },
+      headers: { Allow: 'GET' },
+    });
+    expect(answerFor({ status: 405 })).toEqual({ status: 405, body: { detail: 'Method Not Allowed' } });
+  });
+
+  it.each([
+    ['a plain Error', new Error('boom')],
+    ['a string', 'boom'],
+    ['null', null],
+    ['a 5xx status', { status: 503 }],
+    ['a status below 400', { status: 302 }],
+  ])('leaves %s unanswered, for the bare 500', (_why, err) => {
+    expect(answerFor(err)).toBeUndefined();
+  });
+
+  it('shares one 404 answer for unknown routes and switched-off resources', () => {
+    expect(NOT_FOUND).toEqual({ status: 404, body: { detail: 'Not Found' } });
+  });
+});
