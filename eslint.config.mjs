@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'artifacts/', 'node_modules/', 'bench/results/'] },
+  { ignores: ['dist/', 'coverage/', 'artifacts/', 'node_modules/', 'bench/results/', '.stryker-tmp/', 'reports/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

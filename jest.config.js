@@ -9,6 +9,8 @@ const project = (name, extra = {}) => ({
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  // Stryker's sandbox copies of the repository.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   ...extra,
 });
 
@@ -30,4 +32,7 @@ module.exports = {
   collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/http/contract/openapi-types.ts'],
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
+  // Enforced by `npm test` (which passes --coverage) and so by CI: a little under what the
+  // suite reached when this was set (statements 97.0, branches 91.3, functions 96.9).
+  coverageThreshold: { global: { statements: 95, branches: 89, functions: 95, lines: 95 } },
 };

@@ -98,7 +98,7 @@ describe('POST /token', () => {
     expect(res.body).toMatchObject({ error: 'unsupported_grant_type', detail: expect.any(String) });
   });
 
-  it('when the username is missing, then 422 with loc [body, username] (SEED.md)', async () => {
+  it('when the username is missing, then 422 with loc [body, username] (docs/compatibility.md)', async () => {
     const res = coverage.check(
       await request(t.app).post('/token').type('form').send({ password: PASSWORD }),
       'issueToken',

@@ -7,7 +7,7 @@ import { buildTestApp } from '../helpers/test-app';
 
 const coverage = useContractCoverage('seed-scenario');
 
-describe('the seed scenario (SEED.md): signup → token → protected', () => {
+describe('the seed scenario (docs/compatibility.md): signup → token → protected', () => {
   it('when a client of the original service runs its flow unchanged, then every step answers as the original did', async () => {
     const { app } = await buildTestApp();
 

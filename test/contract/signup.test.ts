@@ -13,7 +13,7 @@ describe('POST /signup', () => {
     await signup(t.app, 'licat').expect(200);
   });
 
-  it('when the username is taken, then 400 "Username already exists" (SEED.md)', async () => {
+  it('when the username is taken, then 400 "Username already exists" (docs/compatibility.md)', async () => {
     const res = coverage.check(await signup(t.app, 'licat'), 'signup');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ detail: 'Username already exists' });
@@ -34,7 +34,7 @@ describe('POST /signup', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
   });
 
-  it('when the password is missing, then 422 with loc [body, password] and type value_error.missing (SEED.md)', async () => {
+  it('when the password is missing, then 422 with loc [body, password] and type value_error.missing (docs/compatibility.md)', async () => {
     const res = coverage.check(await request(t.app).post('/signup').send({ username: 'newbie' }), 'signup');
     expect(res.status).toBe(422);
     expect(res.body).toEqual({

@@ -14,7 +14,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const SMOKE_JWT_SECRET = 'smoke-test-fixture-secret-not-for-production-0123456789';
 
 const PROVISION_HINT =
-  'Run `sudo bash scripts/provision.sh` (installs and starts the Docker engine, compose, Debian chromium and the node:20-bookworm-slim base image).';
+  '`npm test` provisions it on Debian/Ubuntu as root (scripts/provision.sh: Docker engine, compose, Debian chromium, ' +
+  'the node:20-bookworm-slim base image); elsewhere install them by hand, or run `npm run test:fast` without this tier.';
 
 export interface RunResult {
   code: number;

@@ -2,7 +2,7 @@
 // the HEALTHCHECK, the seed scenario through the published port, the hardening the file
 // declares, then `down -v`. Uses `docker compose` (v2) when present, else `docker-compose` (v1).
 //
-// Needs a Docker engine, a compose tool and the base image: `sudo bash scripts/provision.sh`.
+// Needs a Docker engine, a compose tool and the base image (`npm test` provisions them on Debian as root).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';

@@ -3,7 +3,7 @@
 // (OAuth2 password flow -> POST /token), call GET /protected from the page, read the greeting.
 // Final screenshot: artifacts/docs-browser.png.
 //
-// Needs /usr/bin/chromium: `sudo bash scripts/provision.sh`.
+// Needs /usr/bin/chromium (`npm test` provisions it on Debian as root).
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';

@@ -2,7 +2,7 @@
 // the seed scenario over real HTTP, one failure per endpoint, Swagger UI, JSON logs without
 // secrets, a non-root process, the HEALTHCHECK, and `docker stop` draining a request in flight.
 //
-// Needs a Docker engine and the node:20-bookworm-slim base image: `sudo bash scripts/provision.sh`.
+// Needs a Docker engine and the node:20-bookworm-slim base image (`npm test` provisions them on Debian as root).
 // The testcontainers env (Ryuk off, host override) is set in test/smoke/setup.ts.
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import {
