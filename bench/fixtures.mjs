@@ -2,7 +2,7 @@
 //
 // BENCH FIXTURE ONLY: this JWT secret is public (it is in the repository) and exists so the
 // service and the two baselines accept the same tokens. Never use it anywhere else.
-export const BENCH_JWT_SECRET = 'BENCH-FIXTURE-ONLY--not-a-real-secret--jwt-auth-service-bench-0001';
+export const BENCH_JWT_SECRET = 'BENCH-FIXTURE-ONLY-jwt-auth-service-bench-Zq7Wm2Kx9Lr4Vt1Hb6';
 
 /** The service's defaults (src/config.ts): the baselines check the same claims. */
 export const JWT_ISSUER = 'jwt-auth-service';

@@ -1,7 +1,7 @@
 // The composition root: builds every collaborator from the config, once, and hands them to
 // the HTTP pipeline (src/http/app.ts) and the process (src/main.ts). Stores, clock, keys and
 // logger are created here and nowhere else.
-import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -14,6 +14,7 @@ import { AccountService } from './domain/account-service';
 import type { AttemptCounter } from './domain/attempt-counter';
 import { combineSinks, type AuthEventSink } from './domain/auth-events';
 import { systemClock, type Clock } from './domain/clock';
+import { Argon2Pool } from './domain/argon2-pool';
 import { Argon2idHasher, type PasswordHasher } from './domain/password-hasher';
 import { PasswordPolicy } from './domain/password-policy';
 import { RateLimiter } from './domain/rate-limiter';
@@ -32,6 +33,10 @@ export interface Lifecycle {
 export interface AppDeps extends AppParts {
   readonly config: Config;
   readonly lifecycle: Lifecycle;
+  /** Where GET /metrics is served (see metricsEndpoint()). */
+  readonly metricsEndpoint: MetricsEndpoint;
+  /** Releases what the collaborators hold (the hashing threads); after the server drained. */
+  close(): Promise<void>;
 }
 
 /** Collaborators a caller (a test, a future PostgreSQL wiring) may supply instead of the defaults. */
@@ -41,29 +46,37 @@ export interface DependencyOverrides {
   readonly attempts?: AttemptCounter;
   readonly revocations?: RevocationStore;
   readonly hasher?: PasswordHasher;
+  readonly hashPool?: Argon2Pool;
   readonly contract?: Contract;
   readonly events?: AuthEventSink;
 }
 
-/** The one decision of where GET /metrics is answered. */
+/**
+ * The one decision of where GET /metrics is answered: only on the management port, never on
+ * the public API port (its process details and login counters are not for every client).
+ */
 export function metricsEndpoint(config: Config['metrics'], registry: Registry | undefined): MetricsEndpoint {
   if (!config.enabled || registry === undefined) return { on: 'nowhere' };
-  if (config.port !== undefined) return { on: 'own-port', port: config.port, registry };
-  return { on: 'api', registry };
+  return { on: 'own-port', port: config.port, registry };
 }
 
-/** The HMAC key for access tokens: the configured secret, or a random one with a warning. */
-function signingKey(config: Config['jwt'], logger: Logger): KeyObject {
-  let secret = config.secret;
-  if (secret === undefined) {
-    secret = randomBytes(64).toString('base64url');
-    logger.warn(
-      'JWT_SECRET is not set: using a random secret generated at start-up; tokens will not survive a restart ' +
-        'and replicas will not accept each other’s tokens. Set JWT_SECRET (at least 32 bytes) in production.',
-    );
-  }
-  // A KeyObject, not a string: jsonwebtoken then skips its per-call key parsing (~25x faster).
-  return createSecretKey(Buffer.from(secret, 'utf8'));
+/** The configured secret, or a random one with a warning. */
+function jwtSecret(config: Config['jwt'], logger: Logger): Buffer {
+  if (config.secret !== undefined) return Buffer.from(config.secret, 'utf8');
+  logger.warn(
+    'JWT_SECRET is not set: using a random secret generated at start-up; tokens will not survive a restart ' +
+      'and replicas will not accept each other’s tokens. Set JWT_SECRET or JWT_SECRET_FILE in production.',
+  );
+  return randomBytes(64);
+}
+
+/**
+ * A keyed digest (HMAC-SHA256, 128 bits) for names the audit trail must not hold in clear.
+ * Its key is derived from the JWT secret (HKDF), so replicas and restarts agree.
+ */
+function nameDigester(secret: Buffer): (name: string) => string {
+  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'jwt-auth-service audit name digest', 32));
+  return (name) => createHmac('sha256', key).update(name, 'utf8').digest('hex').slice(0, 32);
 }
 
 export async function createDependencies(
@@ -73,14 +86,16 @@ export async function createDependencies(
 ): Promise<AppDeps> {
   const clock = overrides.clock ?? systemClock;
   const users = overrides.users ?? new MemoryUserStore();
-  const attempts = overrides.attempts ?? new MemoryAttemptCounter(clock);
-  // The dummy hash runs on the thread pool while the contract is parsed and checked here.
+  const rl = config.rateLimit;
+  const attempts = overrides.attempts ?? new MemoryAttemptCounter(clock, rl.maxKeys);
+  const pool = overrides.hashPool ?? new Argon2Pool(config.hashing);
+  // The dummy hash runs in the pool while the contract is parsed and checked here.
   const [hasher, contract] = await Promise.all([
-    overrides.hasher ?? Argon2idHasher.create(config.password.argon2),
+    overrides.hasher ?? Argon2idHasher.create(pool, config.password.argon2),
     overrides.contract ?? loadContract(),
   ]);
+  const secret = jwtSecret(config.jwt, logger);
 
-  const rl = config.rateLimit;
   const metrics = config.metrics.enabled ? createMetrics() : undefined;
   const events = combineSinks(
     auditSink(logger),
@@ -95,7 +110,8 @@ export async function createDependencies(
       commonPasswords: dictionary['passwords-common'],
     }),
     tokens: new TokenService({
-      key: signingKey(config.jwt, logger),
+      // A KeyObject, not a string: jsonwebtoken then skips its per-call key parsing (~25x faster).
+      key: createSecretKey(secret),
       algorithm: config.jwt.algorithm,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
@@ -107,10 +123,14 @@ export async function createDependencies(
     loginLimiter: new RateLimiter(attempts, clock, 'login', rl.enabled),
     signupLimiter: new RateLimiter(attempts, clock, 'signup', rl.enabled),
     limits: {
-      loginPerAccount: { max: rl.loginMaxFailuresPerAccount, windowMs: rl.loginWindowSeconds * 1000 },
-      loginPerIp: { max: rl.loginMaxFailuresPerIp, windowMs: rl.loginWindowSeconds * 1000 },
-      signupPerIp: { max: rl.signupMaxPerIp, windowMs: rl.signupWindowSeconds * 1000 },
+      login: {
+        perAccountAndAddress: { max: rl.loginMaxFailuresPerAccountAndIp, windowMs: rl.loginWindowSeconds * 1000 },
+        perAccount: { max: rl.loginMaxFailuresPerAccount, windowMs: rl.loginWindowSeconds * 1000 },
+        perAddress: { max: rl.loginMaxFailuresPerIp, windowMs: rl.loginWindowSeconds * 1000 },
+      },
+      signupPerAddress: { max: rl.signupMaxPerIp, windowMs: rl.signupWindowSeconds * 1000 },
     },
+    nameDigest: nameDigester(secret),
     events,
     clock,
   });
@@ -137,5 +157,7 @@ export async function createDependencies(
     lifecycle,
     metrics,
     metricsEndpoint: metricsEndpoint(config.metrics, metrics?.registry),
+    // A pool the caller supplied is the caller's to close.
+    close: () => (overrides.hashPool ? Promise.resolve() : pool.close()),
   };
 }

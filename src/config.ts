@@ -1,36 +1,13 @@
-// The only module that reads process.env: parses it once into a typed, frozen Config.
+// The only module that reads process.env (and the files *_FILE variables name): parses it
+// once into a typed, frozen Config.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { weakSecretProblem } from './secret-policy';
 
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-
-/** RFC 7518 §3.2: an HMAC key must be at least as long as the hash output. */
-const MIN_SECRET_BYTES: Record<JwtAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
-
-/** Secrets copied from tutorials and examples; refused whatever their length. */
-const PLACEHOLDER_SECRETS = [
-  'your-secret-key',
-  'secret',
-  'changeme',
-  'change-me',
-  'change_me',
-  'changeit',
-  'password',
-  'jwt-secret',
-  'jwt_secret',
-  'your-256-bit-secret',
-  'your_secret_key',
-  'supersecret',
-  'super-secret',
-  'mysecret',
-  'my-secret',
-  'secretkey',
-  'secret-key',
-  'test',
-  'default',
-  'replace-me',
-  'replace-with-a-long-random-secret',
-];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -70,6 +47,7 @@ const envSchema = z
     HOST: text('0.0.0.0'),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
     JWT_SECRET: z.preprocess(emptyToUndefined, z.string().optional()),
+    JWT_SECRET_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
     JWT_ALGORITHM: z.preprocess(emptyToUndefined, z.enum(JWT_ALGORITHMS).default('HS256')),
     JWT_ISSUER: text('jwt-auth-service'),
     JWT_AUDIENCE: text('jwt-auth-service'),
@@ -80,36 +58,38 @@ const envSchema = z
     ARGON2_TIME_COST: integer(2, 100, 2),
     ARGON2_PARALLELISM: integer(1, 16, 1),
     CORS_ORIGINS: list,
-    TRUST_PROXY: z.preprocess(emptyToUndefined, z.string().default('false')),
+    TRUST_PROXY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('false')
+        .transform((value, ctx) => parseTrustProxy(value, ctx)),
+    ),
     RATE_LIMIT_ENABLED: boolean(true),
-    LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 1_000_000, 10),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: integer(1, 1_000_000, 10),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 1_000_000, 100),
     LOGIN_MAX_FAILURES_PER_IP: integer(1, 1_000_000, 100),
     LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 86_400, 900),
     SIGNUP_MAX_PER_IP: integer(1, 1_000_000, 20),
     SIGNUP_WINDOW_SECONDS: integer(1, 86_400, 3600),
+    THROTTLE_MAX_KEYS: integer(1000, 10_000_000, 100_000),
+    // One per core, at most 4 by default: each hash holds ARGON2_MEMORY_KIB (19 MiB).
+    HASH_THREADS: integer(1, 64, Math.min(4, availableParallelism())),
+    HASH_QUEUE_LIMIT: integer(0, 10_000, 32),
+    HASH_NICE: integer(0, 19, 19),
     VALIDATE_RESPONSES: boolean(true),
     MAX_HEADER_BYTES: integer(4096, 65536, 16384),
     SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, 10_000),
+    LAME_DUCK_MS: integer(0, 60_000, 2_000),
     METRICS_ENABLED: boolean(true),
-    METRICS_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).optional()),
+    METRICS_PORT: integer(0, 65535, 9000),
   })
   .superRefine((env, ctx) => {
-    const secret = env.JWT_SECRET;
-    if (secret === undefined) return;
-    if (PLACEHOLDER_SECRETS.includes(secret.trim().toLowerCase())) {
+    if (env.JWT_SECRET !== undefined && env.JWT_SECRET_FILE !== undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'is a well-known placeholder; generate one with `openssl rand -base64 48`',
-      });
-      return;
-    }
-    const min = MIN_SECRET_BYTES[env.JWT_ALGORITHM];
-    if (Buffer.byteLength(secret, 'utf8') < min) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: `must be at least ${min} bytes for ${env.JWT_ALGORITHM} (RFC 7518 §3.2); generate one with \`openssl rand -base64 48\``,
+        path: ['JWT_SECRET_FILE'],
+        message: 'and JWT_SECRET are both set; set one (the file keeps the secret out of `docker inspect`)',
       });
     }
   });
@@ -133,24 +113,36 @@ export interface Config {
   };
   readonly http: {
     readonly corsOrigins: readonly string[];
-    /** Express "trust proxy" setting: false, true, a hop count, or a list of addresses/subnets. */
-    readonly trustProxy: boolean | number | string;
+    /**
+     * Express "trust proxy": false (use the peer address), a hop count, or the proxies'
+     * addresses and subnets. Never true: that would let any client choose its address.
+     */
+    readonly trustProxy: false | number | readonly string[];
     readonly validateResponses: boolean;
     readonly maxHeaderBytes: number;
+    /** How long SIGTERM keeps accepting before the listener closes (the lame-duck period). */
+    readonly lameDuckMs: number;
     readonly shutdownTimeoutMs: number;
   };
   readonly metrics: {
     readonly enabled: boolean;
-    /** undefined: served at /metrics on the main port; otherwise only on this port. */
-    readonly port: number | undefined;
+    /** The management port that alone serves GET /metrics (0: any free port). */
+    readonly port: number;
+  };
+  readonly hashing: {
+    readonly threads: number;
+    readonly queueLimit: number;
+    readonly niceIncrement: number;
   };
   readonly rateLimit: {
     readonly enabled: boolean;
+    readonly loginMaxFailuresPerAccountAndIp: number;
     readonly loginMaxFailuresPerAccount: number;
     readonly loginMaxFailuresPerIp: number;
     readonly loginWindowSeconds: number;
     readonly signupMaxPerIp: number;
     readonly signupWindowSeconds: number;
+    readonly maxKeys: number;
   };
 }
 
@@ -161,11 +153,58 @@ export class ConfigError extends Error {
   }
 }
 
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === 'true') return true;
+/** Names Express (proxy-addr) knows for address ranges. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrSubnet(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.has(entry)) return true;
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function parseTrustProxy(value: string, ctx: z.RefinementCtx): false | number | readonly string[] {
   if (value === 'false') return false;
+  if (value === 'true') {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must not be true: then every client chooses its own address with X-Forwarded-For and per-address ' +
+        'throttling means nothing. Give the number of proxies in front of the service (e.g. 1) or their ' +
+        'addresses/subnets (e.g. 10.0.0.0/8, loopback)',
+    });
+    return false;
+  }
   if (/^\d+$/.test(value)) return Number(value);
-  return value;
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const bad = entries.filter((e) => !isAddressOrSubnet(e));
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `has entries that are not an address, a subnet (CIDR) or loopback/linklocal/uniquelocal: ${bad.join(', ')}`,
+    });
+  }
+  return entries;
+}
+
+/** The secret from JWT_SECRET or the file JWT_SECRET_FILE names (one trailing newline dropped). */
+function readSecret(
+  e: { JWT_SECRET?: string | undefined; JWT_SECRET_FILE?: string | undefined },
+  readFile: (path: string) => string,
+  problems: string[],
+): string | undefined {
+  if (e.JWT_SECRET_FILE === undefined) return e.JWT_SECRET;
+  try {
+    return readFile(e.JWT_SECRET_FILE).replace(/\r?\n$/, '');
+  } catch (err) {
+    problems.push(`JWT_SECRET_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    return undefined;
+  }
 }
 
 function deepFreeze<T>(value: T): T {
@@ -176,19 +215,41 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Parses the environment; throws ConfigError listing every problem at once. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses the environment (and reads JWT_SECRET_FILE); throws ConfigError listing every
+ * problem at once.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`));
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`);
+  // The secret is checked even when other values are wrong, so every problem is listed at once.
+  const raw = {
+    JWT_SECRET: emptyToUndefined(env.JWT_SECRET) as string | undefined,
+    JWT_SECRET_FILE: emptyToUndefined(env.JWT_SECRET_FILE) as string | undefined,
+  };
+  const algorithm = parsed.success ? parsed.data.JWT_ALGORITHM : 'HS256';
+  const secret =
+    raw.JWT_SECRET !== undefined && raw.JWT_SECRET_FILE !== undefined ? undefined : readSecret(raw, readFile, problems);
+  const secretProblem = secret === undefined ? undefined : weakSecretProblem(secret, algorithm);
+  if (secretProblem !== undefined) {
+    problems.push(`${raw.JWT_SECRET_FILE === undefined ? 'JWT_SECRET' : 'JWT_SECRET_FILE'} ${secretProblem}`);
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  if (e.METRICS_ENABLED && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(['METRICS_PORT must differ from PORT: metrics are served on a management port of their own']);
+  }
   return deepFreeze<Config>({
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     jwt: {
-      secret: e.JWT_SECRET,
+      secret: secret === undefined || secret.trim() === '' ? undefined : secret,
       algorithm: e.JWT_ALGORITHM,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
@@ -201,19 +262,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     http: {
       corsOrigins: e.CORS_ORIGINS,
-      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      trustProxy: e.TRUST_PROXY,
       validateResponses: e.VALIDATE_RESPONSES,
       maxHeaderBytes: e.MAX_HEADER_BYTES,
+      lameDuckMs: e.LAME_DUCK_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     metrics: { enabled: e.METRICS_ENABLED, port: e.METRICS_PORT },
+    hashing: { threads: e.HASH_THREADS, queueLimit: e.HASH_QUEUE_LIMIT, niceIncrement: e.HASH_NICE },
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
+      loginMaxFailuresPerAccountAndIp: e.LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP,
       loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       loginWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
       signupMaxPerIp: e.SIGNUP_MAX_PER_IP,
       signupWindowSeconds: e.SIGNUP_WINDOW_SECONDS,
+      maxKeys: e.THROTTLE_MAX_KEYS,
     },
   });
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const deps = await createDependencies(config, logger);
   const http = createHttpServer(createApp(deps), logger, {
     maxHeaderBytes: config.http.maxHeaderBytes,
+    lameDuckMs: config.http.lameDuckMs,
     shutdownTimeoutMs: config.http.shutdownTimeoutMs,
   });
   const endpoint = deps.metricsEndpoint;
@@ -37,17 +38,25 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
+    // Readiness turns false at once, so load balancers stop sending new traffic while the
+    // lame-duck period still serves whatever reaches us.
     deps.lifecycle.draining = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    metricsServer?.close();
-    metricsServer?.closeAllConnections();
-    void http.shutdown().then((drained) => {
-      logger.info({ drained }, 'stopped');
-      logger.flush();
-      process.exitCode = drained ? 0 : 1;
-      // Let the log line reach stdout, then leave even if some handle lingers.
-      setTimeout(() => process.exit(), 50).unref();
-    });
+    logger.info({ signal }, 'shutting down: readiness off, draining in-flight requests');
+    void http
+      .shutdown()
+      .then(async (drained) => {
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
+        await deps.close();
+        return drained;
+      })
+      .then((drained) => {
+        logger.info({ drained }, 'stopped');
+        logger.flush();
+        process.exitCode = drained ? 0 : 1;
+        // Let the log line reach stdout, then leave even if some handle lingers.
+        setTimeout(() => process.exit(), 50).unref();
+      });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -55,8 +64,14 @@ async function main(): Promise<void> {
   const port = await http.listen(config.port, config.host);
   logger.info({ port, host: config.host }, 'listening');
   if (metricsServer && endpoint.on === 'own-port') {
-    await new Promise<void>((resolve) => metricsServer.listen(endpoint.port, config.host, resolve));
-    logger.info({ port: endpoint.port }, 'metrics listening');
+    const metricsPort = await new Promise<number>((resolve, reject) => {
+      metricsServer.once('error', reject);
+      metricsServer.listen(endpoint.port, config.host, () => {
+        const address = metricsServer.address();
+        resolve(typeof address === 'object' && address ? address.port : endpoint.port);
+      });
+    });
+    logger.info({ port: metricsPort }, 'metrics listening');
   }
 }
 

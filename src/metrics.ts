@@ -7,7 +7,6 @@ import type { RequestObserver } from './http/request-logging';
 /** Where GET /metrics is answered: decided once, by metricsEndpoint() in composition-root.ts. */
 export type MetricsEndpoint =
   | { readonly on: 'nowhere' }
-  | { readonly on: 'api'; readonly registry: Registry }
   | { readonly on: 'own-port'; readonly port: number; readonly registry: Registry };
 
 export interface Metrics {

@@ -1,21 +1,33 @@
 // Sign-up, login and token authentication: the use cases behind the HTTP operations.
 import type { AuthEventSink } from './auth-events';
 import type { Clock } from './clock';
+import { throttleAddress } from './client-address';
 import {
   DomainError,
+  HashingBusyError,
   InvalidCredentialsError,
   InvalidTokenError,
   RuleViolationError,
+  ThrottleStateFullError,
   TooManyAttemptsError,
   UsernameTakenError,
 } from './errors';
 import type { PasswordHasher } from './password-hasher';
 import { normalizePassword, type PasswordPolicy } from './password-policy';
-import type { LimitRule, RateLimiter } from './rate-limiter';
+import type { LimitRule, RateLimiter, Reservation } from './rate-limiter';
 import type { RevocationStore } from './revocation-store';
 import type { IssuedToken, TokenService } from './token-service';
 import type { User, UserStore } from './user-store';
-import { normalizeUsername, parseNewUsername } from './username';
+import { loginKey, prepareNewUsername, usernameKey } from './username';
+
+export interface LoginLimits {
+  /** The strict limit: failures for one account from one client address. */
+  readonly perAccountAndAddress: LimitRule;
+  /** A looser limit on one account across all addresses: slows distributed guessing. */
+  readonly perAccount: LimitRule;
+  /** Failures from one address across all accounts. */
+  readonly perAddress: LimitRule;
+}
 
 export interface AccountServiceDeps {
   readonly users: UserStore;
@@ -26,38 +38,49 @@ export interface AccountServiceDeps {
   readonly loginLimiter: RateLimiter;
   readonly signupLimiter: RateLimiter;
   readonly limits: {
-    readonly loginPerAccount: LimitRule;
-    readonly loginPerIp: LimitRule;
-    readonly signupPerIp: LimitRule;
+    readonly login: LoginLimits;
+    readonly signupPerAddress: LimitRule;
   };
+  /** A keyed digest of a name that is not an account's, for the audit trail. */
+  readonly nameDigest: (name: string) => string;
   readonly events: AuthEventSink;
   readonly clock: Clock;
 }
+
+/** Every name that cannot be an account shares this one throttle bucket. */
+const NO_SUCH_NAME = '\0no-such-name';
 
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
   async signup(rawUsername: string, password: string, ip: string): Promise<void> {
     const { users, hasher, policy, signupLimiter, limits, events, clock } = this.deps;
+    let reservation: Reservation | undefined;
     try {
-      await signupLimiter.consume(`signup:ip:${ip}`, limits.signupPerIp);
-      const name = parseNewUsername(rawUsername);
+      reservation = await signupLimiter.reserve([
+        { name: 'signup:address', parts: [throttleAddress(ip)], rule: limits.signupPerAddress, clearOnSuccess: false },
+      ]);
+      const name = prepareNewUsername(rawUsername);
       policy.check(password, name.key);
-      // Cheap check first so a taken name costs no hash; create() still decides atomically.
-      if (await users.findByKey(name.key)) throw new UsernameTakenError();
+      // Cheap check first so a taken (or look-alike) name costs no hash; create() still
+      // decides atomically.
+      if (await users.isNameTaken(name.key, name.skeletons)) throw new UsernameTakenError();
       const passwordHash = await hasher.hash(normalizePassword(password));
       const created = await users.create({
         username: name.display,
         usernameKey: name.key,
+        skeletons: name.skeletons,
         passwordHash,
         createdAt: new Date(clock()),
       });
       if (!created) throw new UsernameTakenError();
       events.record({ type: 'signup', outcome: 'success', username: name.display, ip });
     } catch (err) {
+      // A sign-up refused before any work was done (hashing at capacity) costs no attempt.
+      if (err instanceof HashingBusyError) await reservation?.cancelled();
       // Store outages and other faults are not sign-up outcomes: they reach the error
       // handler (500) and its log line, not the audit trail.
-      if (err instanceof DomainError) {
+      if (err instanceof DomainError && !isCapacityError(err)) {
         events.record({
           type: 'signup',
           outcome: err instanceof TooManyAttemptsError ? 'throttled' : 'rejected',
@@ -70,43 +93,58 @@ export class AccountService {
     }
   }
 
+  /**
+   * OWASP Authentication Cheat Sheet: the attempt is reserved under every limit before the
+   * password is checked (so concurrent guesses cannot pass a check that only reads a count),
+   * names that cannot exist share one bucket and the dummy verification, and the strict
+   * limit is per account and address, so nobody can lock an owner out from elsewhere.
+   */
   async login(rawUsername: string, password: string, ip: string): Promise<IssuedToken> {
-    const { users, hasher, tokens, loginLimiter, limits, events } = this.deps;
-    const { key } = normalizeUsername(rawUsername);
-    const accountKey = `login:user:${key}`;
-    const ipKey = `login:ip:${ip}`;
+    const { users, hasher, tokens, loginLimiter, limits, events, nameDigest } = this.deps;
+    const key = loginKey(rawUsername);
+    const account = key ?? NO_SUCH_NAME;
+    const address = throttleAddress(ip);
+    let reservation: Reservation;
     try {
-      await loginLimiter.assertAllowed(accountKey, limits.loginPerAccount);
-      await loginLimiter.assertAllowed(ipKey, limits.loginPerIp);
+      reservation = await loginLimiter.reserve([
+        { name: 'login:address', parts: [address], rule: limits.login.perAddress, clearOnSuccess: false },
+        {
+          name: 'login:account+address',
+          parts: [account, address],
+          rule: limits.login.perAccountAndAddress,
+          clearOnSuccess: true,
+        },
+        { name: 'login:account', parts: [account], rule: limits.login.perAccount, clearOnSuccess: false },
+      ]);
     } catch (err) {
       if (err instanceof TooManyAttemptsError) {
-        events.record({ type: 'login', outcome: 'throttled', username: rawUsername, ip });
+        events.record({ type: 'login', outcome: 'throttled', usernameDigest: nameDigest(account), ip });
       }
       throw err;
     }
 
     const normalized = normalizePassword(password);
-    const user = await users.findByKey(key);
+    let user: User | undefined;
     let ok = false;
-    if (user) {
-      ok = await hasher.verify(user.passwordHash, normalized);
-    } else {
-      await hasher.verifyDummy(normalized);
+    try {
+      user = key === undefined ? undefined : await users.findByKey(key);
+      if (user) ok = await hasher.verify(user.passwordHash, normalized);
+      else await hasher.verifyDummy(normalized);
+    } catch (err) {
+      // No password was checked: the attempt is given back.
+      if (err instanceof HashingBusyError) await reservation.cancelled();
+      throw err;
     }
     if (!user || !ok) {
-      await loginLimiter.record(accountKey, limits.loginPerAccount);
-      await loginLimiter.record(ipKey, limits.loginPerIp);
-      events.record({
-        type: 'login',
-        outcome: 'failure',
-        username: rawUsername,
-        ip,
-        reason: user ? 'bad_password' : 'unknown_user',
-      });
+      events.record(
+        user
+          ? { type: 'login', outcome: 'failure', username: user.username, ip, reason: 'bad_password' }
+          : { type: 'login', outcome: 'failure', usernameDigest: nameDigest(account), ip, reason: 'unknown_user' },
+      );
       throw new InvalidCredentialsError();
     }
 
-    await loginLimiter.reset(accountKey);
+    await reservation.succeeded();
     if (hasher.needsRehash(user.passwordHash)) {
       await users.updatePasswordHash(user.usernameKey, await hasher.hash(normalized));
       events.record({ type: 'password_rehashed', username: user.username });
@@ -122,7 +160,7 @@ export class AccountService {
     const { users, tokens, revocations } = this.deps;
     const claims = tokens.verifyAccessToken(token);
     if (await revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked');
-    const user = await users.findByKey(normalizeUsername(claims.sub).key);
+    const user = await users.findByKey(usernameKey(claims.sub));
     if (!user) throw new InvalidTokenError('unknown_subject');
     // A token minted before this account existed belonged to a deleted namesake.
     if (claims.iat + tokens.leewaySeconds < Math.floor(user.createdAt.getTime() / 1000))
@@ -147,6 +185,9 @@ export class AccountService {
     events.record({ type: 'token_revoked', username: claims.sub, jti: claims.jti });
   }
 }
+
+const isCapacityError = (err: DomainError): boolean =>
+  err instanceof HashingBusyError || err instanceof ThrottleStateFullError;
 
 /** A stable reason for the audit trail: the rule a field broke, or the error's code. */
 function auditReason(err: DomainError): string {

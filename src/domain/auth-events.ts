@@ -12,7 +12,13 @@ export type AuthEvent =
   | {
       readonly type: 'login';
       readonly outcome: 'success' | 'failure' | 'throttled';
-      readonly username: string;
+      /** The account's name, when the login names an existing account. */
+      readonly username?: string;
+      /**
+       * Otherwise a keyed digest of the attempted name (what was typed is often a password
+       * entered in the wrong box): equal names give equal digests, and nothing more.
+       */
+      readonly usernameDigest?: string;
       readonly ip: string;
       readonly reason?: string;
     }

@@ -18,9 +18,20 @@ export type CredentialField = 'username' | 'password';
  * - `min_length` / `max_length`: `limit` is the bound, in code points;
  * - `common`: the password is on the common-password list;
  * - `equals_username`: the password is the username;
- * - `username_form`: after NFKC normalisation the username breaks the contract's rule.
+ * - `username_form`: once prepared (RFC 8265), the username breaks the contract's rule or
+ *   the bidi rule (RFC 5893);
+ * - `username_character`: it holds `character`, which is not allowed (RFC 8264 PVALID only:
+ *   invisible, default-ignorable, compatibility and control characters are refused);
+ * - `username_mixed_script`: it mixes scripts (UTS #39 "highly restrictive").
  */
-export type FieldRule = 'min_length' | 'max_length' | 'common' | 'equals_username' | 'username_form';
+export type FieldRule =
+  | 'min_length'
+  | 'max_length'
+  | 'common'
+  | 'equals_username'
+  | 'username_form'
+  | 'username_character'
+  | 'username_mixed_script';
 
 /** A field broke a rule: 422 naming the field. */
 export class RuleViolationError extends DomainError {
@@ -30,6 +41,8 @@ export class RuleViolationError extends DomainError {
     readonly field: CredentialField,
     readonly rule: FieldRule,
     readonly limit?: number,
+    /** The offending character, for `username_character`. */
+    readonly character?: string,
   ) {
     super(`${field} breaks the ${rule} rule${limit === undefined ? '' : ` (limit ${limit})`}`);
   }
@@ -95,5 +108,23 @@ export class TooManyAttemptsError extends DomainError {
     readonly scope: ThrottleScope,
   ) {
     super(`too many ${scope} attempts; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+/** Too many password hashes are already running or waiting: 503, try again shortly. */
+export class HashingBusyError extends DomainError {
+  readonly code = 'ERR_HASHING_BUSY';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super(`password hashing is at capacity; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+/** The throttle cannot store one more key without forgetting a live one: 503, fail closed. */
+export class ThrottleStateFullError extends DomainError {
+  readonly code = 'ERR_THROTTLE_STATE_FULL';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super(`throttle state is full; retry after ${retryAfterSeconds} s`);
   }
 }

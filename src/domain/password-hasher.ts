@@ -1,7 +1,7 @@
-// argon2id behind a small interface. @node-rs/argon2 runs each hash on libuv's thread pool,
-// so hashing never blocks the event loop.
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+// argon2id behind a small interface, computed in Argon2Pool's worker threads so hashing
+// never blocks the event loop and cannot pile up without bound.
 import { randomBytes } from 'node:crypto';
+import type { Argon2Pool } from './argon2-pool';
 
 export interface Argon2Params {
   /** KiB; OWASP Password Storage Cheat Sheet minimum for argon2id: 19456 (19 MiB). */
@@ -28,37 +28,23 @@ const PHC_ARGON2ID = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+
 
 export class Argon2idHasher implements PasswordHasher {
   private constructor(
+    private readonly pool: Argon2Pool,
     private readonly params: Argon2Params,
     private readonly dummyHash: string,
   ) {}
 
   /** Async because it hashes a random password once to serve as the dummy. */
-  static async create(params: Argon2Params): Promise<Argon2idHasher> {
-    const dummy = await hash(randomBytes(32).toString('base64'), Argon2idHasher.options(params));
-    return new Argon2idHasher(params, dummy);
-  }
-
-  private static options(params: Argon2Params) {
-    return {
-      algorithm: Algorithm.Argon2id,
-      memoryCost: params.memoryCost,
-      timeCost: params.timeCost,
-      parallelism: params.parallelism,
-      outputLen: 32,
-    };
+  static async create(pool: Argon2Pool, params: Argon2Params): Promise<Argon2idHasher> {
+    const dummy = await pool.hash(randomBytes(32).toString('base64'), params);
+    return new Argon2idHasher(pool, params, dummy);
   }
 
   hash(password: string): Promise<string> {
-    return hash(password, Argon2idHasher.options(this.params));
+    return this.pool.hash(password, this.params);
   }
 
-  async verify(phc: string, password: string): Promise<boolean> {
-    try {
-      return await verify(phc, password);
-    } catch {
-      // A corrupt stored hash must read as "wrong password", not as a server error.
-      return false;
-    }
+  verify(phc: string, password: string): Promise<boolean> {
+    return this.pool.verify(phc, password);
   }
 
   needsRehash(phc: string): boolean {
@@ -71,7 +57,8 @@ export class Argon2idHasher implements PasswordHasher {
     );
   }
 
+  /** The same pool, the same queue and the same work as a real verification. */
   async verifyDummy(password: string): Promise<void> {
-    await this.verify(this.dummyHash, password);
+    await this.pool.verify(this.dummyHash, password);
   }
 }

@@ -2,10 +2,12 @@
 // in-memory implementation without touching callers.
 
 export interface User {
-  /** The username as registered, after NFKC normalisation (shown to the user, used as `sub`). */
+  /** The username as registered, prepared (RFC 8265, case kept): shown to the user, used as `sub`. */
   readonly username: string;
-  /** The lookup key: NFKC + case-folded username; unique. */
+  /** The lookup key: the prepared username case-folded; unique. */
   readonly usernameKey: string;
+  /** UTS #39 confusable skeletons of the name; no two accounts share one. */
+  readonly skeletons: readonly string[];
   /** PHC-format argon2id hash. */
   readonly passwordHash: string;
   readonly createdAt: Date;
@@ -13,7 +15,9 @@ export interface User {
 
 export interface UserStore {
   findByKey(usernameKey: string): Promise<User | undefined>;
-  /** Inserts atomically; resolves false when the key is already taken. */
+  /** True when an account has this key or shares one of these skeletons (a look-alike). */
+  isNameTaken(usernameKey: string, skeletons: readonly string[]): Promise<boolean>;
+  /** Inserts atomically; resolves false when the key or a skeleton is already taken. */
   create(user: User): Promise<boolean>;
   updatePasswordHash(usernameKey: string, passwordHash: string): Promise<void>;
   /** Resolves when the store is reachable; rejects otherwise (readiness probe). */

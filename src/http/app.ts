@@ -5,7 +5,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
 import type { AccountService } from '../domain/account-service';
-import type { Metrics, MetricsEndpoint } from '../metrics';
+import type { Metrics } from '../metrics';
 import { apiPreamble, BODY_LIMIT_BYTES } from './api-preamble';
 import type { Contract } from './contract/contract';
 import { contractValidator } from './contract/validator';
@@ -16,8 +16,8 @@ import { apiSecurityHeaders, docsSecurityHeaders } from './security-headers';
 
 export interface HttpOptions {
   readonly corsOrigins: readonly string[];
-  /** Express "trust proxy": false, true, a hop count, or a list of addresses/subnets. */
-  readonly trustProxy: boolean | number | string;
+  /** Express "trust proxy": false, a hop count, or the proxies' addresses/subnets (never true). */
+  readonly trustProxy: false | number | readonly string[];
   readonly validateResponses: boolean;
 }
 
@@ -30,22 +30,17 @@ export interface AppParts {
   readonly isReady: () => Promise<boolean>;
   /** Request and authentication metrics; undefined when metrics are off. */
   readonly metrics: Metrics | undefined;
-  readonly metricsEndpoint: MetricsEndpoint;
 }
 
 export function createApp(parts: AppParts): Express {
-  const { http, logger, contract, accounts, isReady, metrics, metricsEndpoint } = parts;
-  const handlers = createHandlers({
-    accounts,
-    isReady,
-    metrics: metricsEndpoint.on === 'api' ? metricsEndpoint.registry : undefined,
-  });
+  const { http, logger, contract, accounts, isReady, metrics } = parts;
+  const handlers = createHandlers({ accounts, isReady });
 
   const app = express();
   app.disable('x-powered-by');
   // Responses are never cacheable, so an ETag would only cost a hash of every body.
   app.set('etag', false);
-  app.set('trust proxy', http.trustProxy);
+  app.set('trust proxy', typeof http.trustProxy === 'object' ? [...http.trustProxy] : http.trustProxy);
 
   app.use(installRequestLogging(app, logger, metrics ? [metrics.observeRequest] : []));
   if (http.corsOrigins.length > 0) {

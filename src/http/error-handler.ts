@@ -4,9 +4,11 @@
 // whose detail goes to the log only.
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import {
+  HashingBusyError,
   InvalidCredentialsError,
   InvalidTokenError,
   RuleViolationError,
+  ThrottleStateFullError,
   TooManyAttemptsError,
   UsernameTakenError,
 } from '../domain/errors';
@@ -51,7 +53,7 @@ interface ClassRow {
 const row = <E>(type: ErrorClass<E>, answer: (err: E) => Answer): ClassRow => ({ type, answer });
 
 const BY_CLASS: readonly ClassRow[] = [
-  row(RuleViolationError, (e) => validation([ruleItem(e.field, e.rule, e.limit)])),
+  row(RuleViolationError, (e) => validation([ruleItem(e.field, e.rule, e.limit, e.character)])),
   row(UsernameTakenError, () => detail(400, 'Username already exists')),
   row(InvalidCredentialsError, () =>
     oauthError(401, 'invalid_grant', 'Incorrect username or password', BEARER_CHALLENGE),
@@ -73,6 +75,14 @@ const BY_CLASS: readonly ClassRow[] = [
       e.scope === 'login' ? 'Too many failed login attempts; try again later' : 'Too many sign-ups; try again later',
       { 'Retry-After': String(e.retryAfterSeconds) },
     ),
+  ),
+  row(HashingBusyError, (e) =>
+    detail(503, 'The service is busy checking passwords; try again shortly', {
+      'Retry-After': String(e.retryAfterSeconds),
+    }),
+  ),
+  row(ThrottleStateFullError, (e) =>
+    detail(503, 'The service is under heavy load; try again later', { 'Retry-After': String(e.retryAfterSeconds) }),
   ),
 ];
 

@@ -22,7 +22,10 @@ const maxLength = (n: number | string): Wording => [
 ];
 
 /** The wording of each domain rule; `limit` is the rule's bound where it has one. */
-const RULE_WORDING: Record<FieldRule, (limit: number | undefined) => Wording> = {
+const codePoint = (c: string | undefined) =>
+  `U+${(c?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+const RULE_WORDING: Record<FieldRule, (limit: number | undefined, character: string | undefined) => Wording> = {
   min_length: (limit) => minLength(limit ?? '?'),
   max_length: (limit) => maxLength(limit ?? '?'),
   common: () => [
@@ -31,14 +34,22 @@ const RULE_WORDING: Record<FieldRule, (limit: number | undefined) => Wording> = 
   ],
   equals_username: () => ['the password must not be the username', 'value_error.password.username'],
   username_form: () => [
-    `after NFKC normalisation the username must be ${USERNAME_MIN_LENGTH}-${USERNAME_MAX_LENGTH} letters, digits, ".", "_", "-" or "@"`,
+    `after normalisation (RFC 8265) the username must be ${USERNAME_MIN_LENGTH}-${USERNAME_MAX_LENGTH} letters, digits, ".", "_", "-" or "@"`,
     'value_error.username',
+  ],
+  username_character: (_limit, character) => [
+    `the username contains ${codePoint(character)}, an invisible or look-alike character that usernames may not hold (RFC 8265)`,
+    'value_error.username.character',
+  ],
+  username_mixed_script: () => [
+    'the username mixes letters of different scripts (for example Latin and Cyrillic), which makes look-alike names; use one script (UTS #39)',
+    'value_error.username.mixed_script',
   ],
 };
 
 /** The item for a RuleViolationError: the field is always in the body. */
-export function ruleItem(field: CredentialField, rule: FieldRule, limit?: number): ValidationItem {
-  const [msg, type] = RULE_WORDING[rule](limit);
+export function ruleItem(field: CredentialField, rule: FieldRule, limit?: number, character?: string): ValidationItem {
+  const [msg, type] = RULE_WORDING[rule](limit, character);
   return { loc: ['body', field], msg, type };
 }
 

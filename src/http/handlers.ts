@@ -1,30 +1,33 @@
 // One thin handler per operationId in openapi.yaml: unpack the request, call the domain,
 // shape the response. Bodies are typed from the contract; errors go to error-handler.ts.
+import { isIP } from 'node:net';
 import type { Request, RequestHandler } from 'express';
-import type { Registry } from 'prom-client';
 import type { AccountService } from '../domain/account-service';
 import type { User } from '../domain/user-store';
 import { bearerToken } from './bearer';
 import { reply, requestBody, type OperationId } from './contract/typed-io';
-import { NOT_FOUND, send } from './error-handler';
 import { UnsupportedGrantTypeError } from './http-errors';
 
 export interface HandlerDeps {
   readonly accounts: AccountService;
   /** Resolves true when the service can take traffic (store reachable, not draining). */
   readonly isReady: () => Promise<boolean>;
-  /** The registry to expose at GET /metrics on this app; undefined answers 404 there. */
-  readonly metrics?: Registry | undefined;
 }
 
+/**
+ * The client's address: what Express derived through the trusted proxies (TRUST_PROXY), or
+ * else the peer's. Whatever is not an IP address is never passed on as one.
+ */
 export function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  if (req.ip !== undefined && isIP(req.ip) !== 0) return req.ip;
+  const peer = req.socket.remoteAddress;
+  return peer !== undefined && isIP(peer) !== 0 ? peer : 'unknown';
 }
 
 /** A handler for every operation of the contract: the compiler checks none is missing. */
 export type ContractHandlers = { readonly [Op in OperationId]: RequestHandler };
 
-export function createHandlers({ accounts, isReady, metrics }: HandlerDeps): ContractHandlers {
+export function createHandlers({ accounts, isReady }: HandlerDeps): ContractHandlers {
   const currentUser = (req: Request): Promise<User> => accounts.authenticate(bearerToken(req.headers.authorization));
 
   return {
@@ -64,15 +67,6 @@ export function createHandlers({ accounts, isReady, metrics }: HandlerDeps): Con
     getReadiness: async (_req, res) => {
       if (await isReady()) reply(res, 'getReadiness', 200, { status: 'ready' });
       else reply(res, 'getReadiness', 503, { status: 'unavailable' });
-    },
-
-    getMetrics: async (_req, res) => {
-      if (!metrics) {
-        send(res, NOT_FOUND);
-        return;
-      }
-      const text = await metrics.metrics();
-      res.type(metrics.contentType).send(text);
     },
   };
 }

@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 
 export interface HttpServerOptions {
   readonly maxHeaderBytes: number;
+  /** How long shutdown keeps accepting connections before it stops listening. */
+  readonly lameDuckMs: number;
+  /** How long shutdown then waits for in-flight requests. */
   readonly shutdownTimeoutMs: number;
 }
 
@@ -14,8 +17,10 @@ export interface HttpServer {
   readonly server: Server;
   listen(port: number, host: string): Promise<number>;
   /**
-   * Stops accepting connections, lets in-flight requests finish, closes idle keep-alive
-   * sockets. Resolves true when everything drained, false when the timeout cut it short.
+   * Tells every client to close its connection after the current response, keeps accepting
+   * for the lame-duck period (connections the kernel already accepted are served, not
+   * reset), then stops listening and lets in-flight requests finish. Resolves true when
+   * everything drained, false when the timeout cut it short.
    */
   shutdown(): Promise<boolean>;
 }
@@ -77,10 +82,19 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
           resolve(typeof address === 'object' && address ? address.port : port);
         });
       }),
-    shutdown: () =>
-      new Promise((resolve) => {
-        draining = true;
-        for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    shutdown: async () => {
+      draining = true;
+      for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+      // Idle keep-alive sockets have no response left to carry the close: end them now.
+      server.closeIdleConnections();
+      if (options.lameDuckMs > 0) {
+        logger.info(
+          { lameDuckMs: options.lameDuckMs },
+          'lame duck: still accepting, every response closes its connection',
+        );
+        await new Promise((resolve) => setTimeout(resolve, options.lameDuckMs));
+      }
+      return new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'shutdown timed out; closing remaining connections');
           server.closeAllConnections();
@@ -91,8 +105,8 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
           clearTimeout(timer);
           resolve(true);
         });
-        // Idle keep-alive sockets would otherwise hold close() open until they time out.
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }

@@ -30,20 +30,19 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
       { type: 'signup', outcome: 'rejected', username: 'AUDITEE', ip, reason: 'ERR_USERNAME_TAKEN' },
       { type: 'signup', outcome: 'rejected', username: 'shorty', ip, reason: 'password.min_length' },
       { type: 'signup', outcome: 'rejected', username: 'commoner', ip, reason: 'password.common' },
-      { type: 'signup', outcome: 'rejected', username: 'ab\uFDFA', ip, reason: 'username.username_form' },
+      { type: 'signup', outcome: 'rejected', username: 'ab\uFDFA', ip, reason: 'username.username_character' },
       { type: 'signup', outcome: 'throttled', username: 'one-too-many', ip, reason: 'ERR_TOO_MANY_ATTEMPTS' },
     ]);
   });
 
   it('when logins succeed, fail or are throttled, then one event each, and a success also records the token by its jti', async () => {
-    const { t, events } = await recorded({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' });
+    const { t, events } = await recorded({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '2' });
     await signup(t.app, 'Auditee').expect(200);
     events.length = 0;
 
     const ok = await login(t.app, 'auditee').expect(200);
     const jti = decodePart(ok.body.access_token as string, 1).jti;
-    await login(t.app, 'auditee', 'wrong wrong').expect(401);
-    await login(t.app, 'nobody-at-all').expect(401);
+    await login(t.app, 'AUDITEE', 'wrong wrong').expect(401);
     await login(t.app, 'auditee', 'wrong again').expect(401);
     await login(t.app, 'auditee').expect(429);
 
@@ -51,11 +50,30 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
     expect(events).toEqual([
       { type: 'login', outcome: 'success', username: 'Auditee', ip },
       { type: 'token_issued', username: 'Auditee', jti },
-      { type: 'login', outcome: 'failure', username: 'auditee', ip, reason: 'bad_password' },
-      { type: 'login', outcome: 'failure', username: 'nobody-at-all', ip, reason: 'unknown_user' },
-      { type: 'login', outcome: 'failure', username: 'auditee', ip, reason: 'bad_password' },
-      { type: 'login', outcome: 'throttled', username: 'auditee', ip },
+      { type: 'login', outcome: 'failure', username: 'Auditee', ip, reason: 'bad_password' },
+      { type: 'login', outcome: 'failure', username: 'Auditee', ip, reason: 'bad_password' },
+      { type: 'login', outcome: 'throttled', usernameDigest: expect.stringMatching(/^[0-9a-f]{32}$/), ip },
     ]);
+  });
+
+  it('when a login names no account, then the audit event holds a keyed digest of the name, never the text typed (often a password in the wrong box)', async () => {
+    const { t, events } = await recorded();
+    const typed = 'Tr0ub4dor&3-typed-in-the-wrong-box';
+    await login(t.app, typed).expect(401);
+    await login(t.app, typed.toUpperCase()).expect(401);
+    await login(t.app, 'someone-else').expect(401);
+    const digests = events.map((e) => (e.type === 'login' ? e.usernameDigest : undefined));
+    expect(events.map((e) => (e.type === 'login' ? [e.outcome, e.reason, e.username] : []))).toEqual([
+      ['failure', 'unknown_user', undefined],
+      ['failure', 'unknown_user', undefined],
+      ['failure', 'unknown_user', undefined],
+    ]);
+    expect(digests[0]).toMatch(/^[0-9a-f]{32}$/);
+    // The same name in another case is the same digest; another name is another.
+    expect(digests[1]).toBe(digests[0]);
+    expect(digests[2]).not.toBe(digests[0]);
+    expect(t.logs.text).not.toContain(typed);
+    expect(t.logs.text.toLowerCase()).not.toContain(typed.toLowerCase());
   });
 
   it('when a token is revoked, then token_revoked names its user and jti; an invalid token records nothing', async () => {
@@ -86,7 +104,7 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
       {},
       {
         events: { record: (e) => events.push(e) },
-        attempts: { peek: unreachable, hit: unreachable, reset: unreachable },
+        attempts: { reserve: unreachable, release: unreachable, reset: unreachable },
       },
     );
     const res = await login(t.app, 'anyone', PASSWORD);

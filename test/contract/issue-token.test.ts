@@ -3,7 +3,11 @@
 import request from 'supertest';
 import { PASSWORD, signup, login } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
-import { buildTestApp, nowSeconds, type TestApp } from '../helpers/test-app';
+import { MemoryAttemptCounter } from '../../src/data-access/memory-attempt-counter';
+import type { AuthEvent } from '../../src/domain/auth-events';
+import { Argon2Pool } from '../../src/domain/argon2-pool';
+import { Argon2idHasher, OWASP_ARGON2ID_MINIMUM, type PasswordHasher } from '../../src/domain/password-hasher';
+import { buildTestApp, nowSeconds, sharedHashPool, type TestApp } from '../helpers/test-app';
 import { decodePart } from '../helpers/tokens';
 
 const coverage = useContractCoverage('issue-token');
@@ -132,9 +136,26 @@ describe('POST /token', () => {
   });
 });
 
-describe('POST /token throttling (OWASP Authentication: account lockout, without permanent lockout)', () => {
-  it('when an account has LOGIN_MAX_FAILURES_PER_ACCOUNT failures, then 429 with Retry-After even for the right password, until the window ends', async () => {
-    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_FAILURE_WINDOW_SECONDS: '900' });
+// The addresses come from X-Forwarded-For through TRUST_PROXY=loopback, as behind a proxy.
+const from = (t: TestApp, ip: string, username: string, password = PASSWORD) =>
+  request(t.app).post('/token').set('X-Forwarded-For', ip).type('form').send({ username, password });
+
+/** A hasher that counts real and dummy verifications (the password checks a limit bounds). */
+async function countingHasher() {
+  const real = await Argon2idHasher.create(sharedHashPool(), OWASP_ARGON2ID_MINIMUM);
+  const counts = { checks: 0 };
+  const hasher: PasswordHasher = {
+    hash: (p) => real.hash(p),
+    verify: (h, p) => ((counts.checks += 1), real.verify(h, p)),
+    needsRehash: (h) => real.needsRehash(h),
+    verifyDummy: (p) => ((counts.checks += 1), real.verifyDummy(p)),
+  };
+  return { hasher, counts };
+}
+
+describe('POST /token throttling (OWASP Authentication Cheat Sheet: throttling without a lockout weapon)', () => {
+  it('when one address reaches LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP for an account, then 429 with Retry-After even for the right password, until the window ends', async () => {
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3', LOGIN_FAILURE_WINDOW_SECONDS: '900' });
     await signup(t.app, 'victim').expect(200);
     for (let i = 0; i < 3; i++) await login(t.app, 'victim', 'not the password').expect(401);
 
@@ -152,39 +173,62 @@ describe('POST /token throttling (OWASP Authentication: account lockout, without
     await login(t.app, 'victim').expect(200);
   });
 
+  it('when an attacker used up the strict limit from one address, then the owner logging in from another address with the right password gets 200 (no lockout as a weapon)', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: 'loopback', LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3' });
+    await signup(t.app, 'owner').expect(200);
+    for (let i = 0; i < 3; i++) await from(t, '203.0.113.66', 'owner', 'guess guess').expect(401);
+    await from(t, '203.0.113.66', 'owner').expect(429);
+    await from(t, '198.51.100.10', 'owner').expect(200);
+  });
+
+  it('when failures for one account come from many addresses, then the looser LOGIN_MAX_FAILURES_PER_ACCOUNT slows them, from every address', async () => {
+    const t = await buildTestApp({
+      TRUST_PROXY: 'loopback',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '10',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '4',
+    });
+    await signup(t.app, 'popular').expect(200);
+    for (let i = 0; i < 4; i++) await from(t, `203.0.113.${i + 1}`, 'popular', 'guess guess').expect(401);
+    const res = coverage.check(await from(t, '198.51.100.10', 'popular'), 'issueToken');
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBeDefined();
+  });
+
   it('when one address fails across many accounts, then the per-address limit answers 429', async () => {
-    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_IP: '4', LOGIN_MAX_FAILURES_PER_ACCOUNT: '100' });
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_IP: '4' });
     for (let i = 0; i < 4; i++) await login(t.app, `user${i}`, 'guess guess').expect(401);
     const res = await login(t.app, 'user99', 'guess guess');
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBeDefined();
   });
 
-  it('when a login succeeds, then the account failure count starts again', async () => {
-    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
-    await signup(t.app, 'forgetful').expect(200);
-    await login(t.app, 'forgetful', 'nope nope').expect(401);
-    await login(t.app, 'forgetful', 'nope nope').expect(401);
-    await login(t.app, 'forgetful').expect(200);
-    await login(t.app, 'forgetful', 'nope nope').expect(401);
-    await login(t.app, 'forgetful', 'nope nope').expect(401);
-    await login(t.app, 'forgetful').expect(200);
+  it('when one address used up its failures, then another address can still try the same accounts', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: 'loopback', LOGIN_MAX_FAILURES_PER_IP: '2' });
+    await signup(t.app, 'shared').expect(200);
+    for (let i = 0; i < 2; i++) await from(t, '198.51.100.1', `guess${i}`, 'wrong wrong').expect(401);
+    await from(t, '198.51.100.1', 'shared').expect(429);
+    await from(t, '198.51.100.2', 'shared').expect(200);
   });
 
-  it('when RATE_LIMIT_ENABLED=false (load tests), then failures are never throttled', async () => {
-    const t = await buildTestApp({ RATE_LIMIT_ENABLED: 'false', LOGIN_MAX_FAILURES_PER_ACCOUNT: '1' });
-    await signup(t.app, 'loadtest').expect(200);
-    for (let i = 0; i < 3; i++) await login(t.app, 'loadtest', 'wrong wrong').expect(401);
-    await login(t.app, 'loadtest').expect(200);
+  it('when a trusted proxy passes an address that is not an IP, then it is never used: the client counts as the peer', async () => {
+    const events: AuthEvent[] = [];
+    const t = await buildTestApp(
+      { TRUST_PROXY: 'loopback', LOGIN_MAX_FAILURES_PER_IP: '2' },
+      { events: { record: (e) => events.push(e) } },
+    );
+    await from(t, 'not-an-ip', 'nobody1', 'guess guess').expect(401);
+    await from(t, '1.2.3.4, <script>', 'nobody2', 'guess guess').expect(401);
+    // Both counted under the peer's address, so the peer's third failure is refused.
+    await login(t.app, 'nobody3', 'guess guess').expect(429);
+    expect(events.map((e) => (e.type === 'login' ? e.ip : ''))).toEqual([
+      expect.stringMatching(/127\.0\.0\.1$/),
+      expect.stringMatching(/127\.0\.0\.1$/),
+      expect.stringMatching(/127\.0\.0\.1$/),
+    ]);
   });
 
-  // Each limit counts under its own key: per account, per address, and apart from sign-ups.
-  // The addresses come from X-Forwarded-For through TRUST_PROXY=true, as behind a proxy.
-  const from = (t: TestApp, ip: string, username: string, password = PASSWORD) =>
-    request(t.app).post('/token').set('X-Forwarded-For', ip).type('form').send({ username, password });
-
-  it("when one account is locked, then another account's login from the same address still works", async () => {
-    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', LOGIN_MAX_FAILURES_PER_IP: '100' });
+  it("when one account is locked for an address, then another account's login from that address still works", async () => {
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '2' });
     await signup(t.app, 'locked-out').expect(200);
     await signup(t.app, 'bystander').expect(200);
     for (let i = 0; i < 2; i++) await login(t.app, 'locked-out', 'not the password').expect(401);
@@ -192,16 +236,22 @@ describe('POST /token throttling (OWASP Authentication: account lockout, without
     await login(t.app, 'bystander').expect(200);
   });
 
-  it('when one address used up its failures, then another address can still try the same accounts', async () => {
-    const t = await buildTestApp({
-      TRUST_PROXY: 'true',
-      LOGIN_MAX_FAILURES_PER_IP: '2',
-      LOGIN_MAX_FAILURES_PER_ACCOUNT: '100',
-    });
-    await signup(t.app, 'shared').expect(200);
-    for (let i = 0; i < 2; i++) await from(t, '198.51.100.1', `guess${i}`, 'wrong wrong').expect(401);
-    await from(t, '198.51.100.1', 'shared').expect(429);
-    await from(t, '198.51.100.2', 'shared').expect(200);
+  it('when a login succeeds, then the strict count for that account and address starts again', async () => {
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3' });
+    await signup(t.app, 'forgetful').expect(200);
+    for (let round = 0; round < 3; round++) {
+      await login(t.app, 'forgetful', 'nope nope').expect(401);
+      await login(t.app, 'forgetful', 'nope nope').expect(401);
+      await login(t.app, 'forgetful').expect(200);
+    }
+  });
+
+  it('when logins succeed, then they count against no limit: only failures use up the looser limits', async () => {
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_FAILURES_PER_IP: '3' });
+    await signup(t.app, 'regular').expect(200);
+    for (let i = 0; i < 5; i++) await login(t.app, 'regular').expect(200);
+    for (let i = 0; i < 3; i++) await login(t.app, 'regular', 'nope nope').expect(401);
+    await login(t.app, 'regular').expect(429);
   });
 
   it('when an address has used its sign-ups, then its login failures are still counted apart from them', async () => {
@@ -210,5 +260,78 @@ describe('POST /token throttling (OWASP Authentication: account lockout, without
     await signup(t.app, 'second-one').expect(200);
     await login(t.app, 'first-one', 'wrong wrong').expect(401);
     await login(t.app, 'first-one').expect(200);
+  });
+
+  it('when 60 wrong passwords for one account arrive at once, then exactly 10 are checked and 50 refused with 429 (the attempt is reserved before the check)', async () => {
+    const { hasher, counts } = await countingHasher();
+    const t = await buildTestApp({}, { hasher });
+    await signup(t.app, 'besieged').expect(200);
+    const answers = await Promise.all(Array.from({ length: 60 }, () => login(t.app, 'besieged', 'wrong guess')));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    expect(counts.checks).toBe(10);
+    await login(t.app, 'besieged').expect(429);
+  });
+
+  it('when 30 guesses across accounts arrive at once from one address, then at most LOGIN_MAX_FAILURES_PER_IP are checked', async () => {
+    const { hasher, counts } = await countingHasher();
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_IP: '5' }, { hasher });
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => login(t.app, `nobody${i}`, 'guess')));
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(5);
+    expect(counts.checks).toBe(5);
+  });
+
+  it('when logins name users that cannot exist (they break the username rules), then they share one bucket and still verify the dummy hash', async () => {
+    const { hasher, counts } = await countingHasher();
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3' }, { hasher });
+    for (const name of ['li cat', 'no/such', 'x']) await login(t.app, name, 'guess guess').expect(401);
+    expect(counts.checks).toBe(3);
+    await login(t.app, 'also not valid!', 'guess guess').expect(429);
+    // A name that could exist has buckets of its own.
+    await login(t.app, 'could-exist', 'guess guess').expect(401);
+  });
+
+  it('when RATE_LIMIT_ENABLED=false (load tests), then failures are never throttled', async () => {
+    const t = await buildTestApp({
+      RATE_LIMIT_ENABLED: 'false',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '1',
+      LOGIN_MAX_FAILURES_PER_IP: '1',
+    });
+    await signup(t.app, 'loadtest').expect(200);
+    for (let i = 0; i < 3; i++) await login(t.app, 'loadtest', 'wrong wrong').expect(401);
+    await login(t.app, 'loadtest').expect(200);
+  });
+
+  it('when the throttle cannot store one more client, then 503 with Retry-After, and the clients it knows are still counted (fail closed)', async () => {
+    // Room for four keys: the sign-up's address, then a login's address, account+address and account.
+    const t = await buildTestApp({}, { attempts: new MemoryAttemptCounter(() => Date.UTC(2026, 0, 15, 12), 4) });
+    await signup(t.app, 'known').expect(200);
+    await login(t.app, 'known', 'wrong wrong').expect(401);
+    const res = coverage.check(await login(t.app, 'newcomer'), 'issueToken');
+    expect(res.status).toBe(503);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(res.body).toEqual({ detail: 'The service is under heavy load; try again later' });
+    await login(t.app, 'known').expect(200);
+  });
+});
+
+describe('POST /token when password hashing is at capacity', () => {
+  it('then 503 with Retry-After at once, before any password check, and the refused attempt costs no throttle count', async () => {
+    const pool = new Argon2Pool({ threads: 1, queueLimit: 0, niceIncrement: 0 });
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' }, { hashPool: pool });
+    await signup(t.app, 'patient').expect(200);
+    // One hash occupies the only thread; nothing may wait.
+    const busy = pool.hash('occupying the thread', { ...OWASP_ARGON2ID_MINIMUM, timeCost: 60 });
+    const res = coverage.check(await login(t.app, 'patient', 'wrong wrong'), 'issueToken');
+    await busy;
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toEqual({ detail: 'The service is busy checking passwords; try again shortly' });
+    // The refused attempt was given back: the one allowed failure is still there.
+    await login(t.app, 'patient', 'wrong wrong').expect(401);
+    await login(t.app, 'patient').expect(429);
+    await pool.close();
   });
 });

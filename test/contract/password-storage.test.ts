@@ -2,7 +2,7 @@
 import { Argon2idHasher, type PasswordHasher } from '../../src/domain/password-hasher';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import { PASSWORD, signup, login } from '../helpers/accounts';
-import { buildTestApp } from '../helpers/test-app';
+import { buildTestApp, sharedHashPool } from '../helpers/test-app';
 
 describe('password storage (OWASP Password Storage Cheat Sheet)', () => {
   it('when a user signs up, then only an argon2id PHC string with m=19456,t=2,p=1 is stored, never the password', async () => {
@@ -26,7 +26,7 @@ describe('password storage (OWASP Password Storage Cheat Sheet)', () => {
   });
 
   it('when the user is unknown, then a dummy argon2 verification still runs, so timing does not reveal which usernames exist', async () => {
-    const real = await Argon2idHasher.create({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    const real = await Argon2idHasher.create(sharedHashPool(), { memoryCost: 19456, timeCost: 2, parallelism: 1 });
     const calls: string[] = [];
     const spy: PasswordHasher = {
       hash: (p) => real.hash(p),

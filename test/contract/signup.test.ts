@@ -2,6 +2,8 @@
 import request from 'supertest';
 import { PASSWORD, signup } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
+import { Argon2Pool } from '../../src/domain/argon2-pool';
+import { OWASP_ARGON2ID_MINIMUM } from '../../src/domain/password-hasher';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
 
 const coverage = useContractCoverage('signup');
@@ -9,7 +11,8 @@ const coverage = useContractCoverage('signup');
 describe('POST /signup', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp();
+    // Many sign-ups from one address in this block: the throttle is tested on its own below.
+    t = await buildTestApp({ SIGNUP_MAX_PER_IP: '1000' });
     await signup(t.app, 'licat').expect(200);
   });
 
@@ -27,6 +30,41 @@ describe('POST /signup', () => {
     const res = coverage.check(await signup(t.app, name), 'signup');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ detail: 'Username already exists' });
+  });
+
+  it.each([
+    ['"аdmin" with a Cyrillic а', '\u0430dmin', 'value_error.username.mixed_script'],
+    ['"admin" followed by U+1160', 'admin\u1160', 'value_error.username.character'],
+    ['three U+3164, which display as blank', '\u3164\u3164\u3164', 'value_error.username.character'],
+  ])('when the name is %s, then 422 naming body.username (RFC 8265, UTS #39)', async (_why, username, type) => {
+    const own = await buildTestApp();
+    const res = coverage.check(await signup(own.app, username), 'signup');
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'username'], type })]);
+  });
+
+  it.each([
+    ['"rnike" when "mike" exists', 'mike', 'rnike'],
+    ['"paypa1" when "paypal" exists', 'paypal', 'paypa1'],
+    ['"Ibob" when "lbob" exists', 'lbob', 'Ibob'],
+  ])(
+    'when the name looks like an existing one (%s), then 400 "Username already exists" (UTS #39 skeleton)',
+    async (_why, first, lookAlike) => {
+      await signup(t.app, first).expect(200);
+      const res = coverage.check(await signup(t.app, lookAlike), 'signup');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ detail: 'Username already exists' });
+    },
+  );
+
+  it('when 20 sign-ups of one name in different cases race, then exactly one succeeds', async () => {
+    const names = Array.from({ length: 20 }, (_, i) =>
+      [...'stampede'].map((c, j) => ((i >> j) & 1 ? c.toUpperCase() : c)).join(''),
+    );
+    const own = await buildTestApp({ SIGNUP_MAX_PER_IP: '100' });
+    const results = await Promise.all(names.map((n) => signup(own.app, n)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 400)).toHaveLength(19);
   });
 
   it('when two sign-ups for one new name race, then exactly one succeeds', async () => {
@@ -160,7 +198,7 @@ describe('POST /signup throttling', () => {
   });
 
   it('when one address has used its sign-ups, then another address can still sign up', async () => {
-    const t = await buildTestApp({ TRUST_PROXY: 'true', SIGNUP_MAX_PER_IP: '1' });
+    const t = await buildTestApp({ TRUST_PROXY: 'loopback', SIGNUP_MAX_PER_IP: '1' });
     const from = (ip: string, username: string) =>
       request(t.app).post('/signup').set('X-Forwarded-For', ip).send({ username, password: PASSWORD });
     await from('198.51.100.7', 'early-bird').expect(200);
@@ -171,5 +209,18 @@ describe('POST /signup throttling', () => {
   it('when RATE_LIMIT_ENABLED=false (load tests), then sign-ups are never throttled', async () => {
     const t = await buildTestApp({ RATE_LIMIT_ENABLED: 'false', SIGNUP_MAX_PER_IP: '1' });
     for (const name of ['load-1', 'load-2', 'load-3']) await signup(t.app, name).expect(200);
+  });
+
+  it('when password hashing is at capacity, then 503 with Retry-After at once, and the refused sign-up costs no throttle count', async () => {
+    const pool = new Argon2Pool({ threads: 1, queueLimit: 0, niceIncrement: 0 });
+    const own = await buildTestApp({ SIGNUP_MAX_PER_IP: '1' }, { hashPool: pool });
+    const busy = pool.hash('occupying the thread', { ...OWASP_ARGON2ID_MINIMUM, timeCost: 60 });
+    const res = coverage.check(await signup(own.app, 'too-early'), 'signup');
+    await busy;
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toEqual({ detail: 'The service is busy checking passwords; try again shortly' });
+    await signup(own.app, 'too-early').expect(200);
+    await pool.close();
   });
 });

@@ -11,7 +11,7 @@ export const ARTIFACTS = path.join(ROOT, 'artifacts');
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** TEST FIXTURE ONLY: a JWT signing secret (>= 32 bytes) for throwaway smoke-test instances. */
-export const SMOKE_JWT_SECRET = 'smoke-test-fixture-secret-not-for-production-0123456789';
+export const SMOKE_JWT_SECRET = 'FIXTURE-ONLY-smoke-Vb5Nq8Wx2Lk7Rt4Yz1Hm6Fc9Dj3';
 
 const PROVISION_HINT =
   '`npm test` provisions it on Debian/Ubuntu as root (scripts/provision.sh: Docker engine, compose, Debian chromium, ' +
@@ -124,7 +124,14 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export interface ContainerInspect {
   Id: string;
   Config: { User: string };
-  HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[] | null; SecurityOpt: string[] | null; Init: boolean | null };
+  HostConfig: {
+    ReadonlyRootfs: boolean;
+    CapDrop: string[] | null;
+    SecurityOpt: string[] | null;
+    Init: boolean | null;
+    Memory: number;
+    PidsLimit: number | null;
+  };
   State: {
     Status: string;
     Running: boolean;

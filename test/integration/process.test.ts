@@ -1,12 +1,14 @@
 // The real process (dist/main.js): start-up refusal on bad config, JSON logs, the crash
 // policy, and SIGTERM draining a request that is still arriving.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { signup } from '../helpers/http-client';
+import { signup, token } from '../helpers/http-client';
 import { parseRawResponse, startPartialTokenRequest } from '../helpers/raw-http';
 import { buildDist, ROOT, startService } from '../helpers/service-process';
 
 /** TEST FIXTURE ONLY: a throwaway signing secret. */
-const SECRET = 'process-test-fixture-secret-0123456789abcdef';
+const SECRET = 'FIXTURE-ONLY-process-Ua3Km8Xp1Qz6Wr9Tb4Nc7Ld2Ge5';
 const INJECT_FAULT = path.join(ROOT, 'test', 'fixtures', 'inject-fault.js');
 
 beforeAll(() => buildDist(), 60_000);
@@ -24,7 +26,7 @@ describe('the service process', () => {
     const s = startService({ JWT_SECRET: 'too-short', PORT: 'http', LOG_LEVEL: 'chatty' });
     expect(await s.exit).toBe(78);
     const { problems } = JSON.parse(s.stderr().trim()) as { problems: string[] };
-    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT']);
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['JWT_SECRET', 'LOG_LEVEL', 'PORT']);
   });
 
   it('when SIGTERM arrives while a login request is still being received, then that request completes with 200 and the process exits 0', async () => {
@@ -70,4 +72,67 @@ describe('the service process', () => {
     },
     20_000,
   );
+
+  it('when a burst of requests is sent right before SIGTERM, then every one is answered, across repeated tries (lame duck, no queued connection reset)', async () => {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const s = startService({ JWT_SECRET: SECRET, LAME_DUCK_MS: '1500' });
+      const base = `http://127.0.0.1:${await s.port()}`;
+      expect((await signup(base, 'bursty')).status).toBe(200);
+      // Fresh connections for each request, so they wait in the kernel's accept queue.
+      const burst = [
+        ...Array.from({ length: 24 }, () => fetch(`${base}/healthz`, { headers: { Connection: 'close' } })),
+        ...Array.from({ length: 6 }, () => token(base, 'bursty')),
+      ];
+      s.child.kill('SIGTERM');
+      const answers = await Promise.allSettled(burst);
+      const statuses = answers.map((a) => (a.status === 'fulfilled' ? a.value.status : String(a.reason)));
+      expect(statuses).toEqual(Array<number>(30).fill(200));
+      expect(await s.exit).toBe(0);
+    }
+  }, 60_000);
+
+  it('when SIGTERM arrives, then readiness turns false at once while requests are still served during the lame-duck period', async () => {
+    const s = startService({ JWT_SECRET: SECRET, LAME_DUCK_MS: '3000' });
+    const base = `http://127.0.0.1:${await s.port()}`;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    s.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('connection')).toBe('close');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await s.exit).toBe(0);
+    const lines = s.logLines().map((l) => l.msg);
+    expect(lines).toEqual(
+      expect.arrayContaining(['lame duck: still accepting, every response closes its connection', 'stopped']),
+    );
+  }, 20_000);
+
+  it('when started, then /metrics answers only on the management port and the API port answers 404 there', async () => {
+    const s = startService({ JWT_SECRET: SECRET, METRICS_PORT: '0' });
+    const api = `http://127.0.0.1:${await s.port()}`;
+    let management: number | undefined;
+    for (let i = 0; i < 100 && management === undefined; i++) {
+      management = s.logLines().find((l) => l.msg === 'metrics listening')?.port as number | undefined;
+      if (management === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await fetch(`${api}/metrics`)).status).toBe(404);
+    const scraped = await fetch(`http://127.0.0.1:${management}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('http_request_duration_seconds');
+    expect(await s.stop()).toBe(0);
+  });
+
+  it('when JWT_SECRET_FILE names a file, then the secret is read from it and tokens work (Docker secrets)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'secret-'));
+    const file = path.join(dir, 'jwt_secret');
+    await writeFile(file, `${SECRET}\n`, { mode: 0o600 });
+    const s = startService({ JWT_SECRET_FILE: file });
+    const base = `http://127.0.0.1:${await s.port()}`;
+    expect((await signup(base, 'filed')).status).toBe(200);
+    expect((await token(base, 'filed')).status).toBe(200);
+    expect(s.stdout()).not.toContain('JWT_SECRET is not set');
+    expect(s.stdout()).not.toContain(SECRET);
+    expect(await s.stop()).toBe(0);
+  });
 });

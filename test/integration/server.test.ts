@@ -10,7 +10,7 @@ import { rawRequest } from '../helpers/raw-http';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
 
 async function listening(t: TestApp, shutdownTimeoutMs = 5000): Promise<{ http: HttpServer; port: number }> {
-  const http = createHttpServer(t.app, t.deps.logger, { maxHeaderBytes: 8192, shutdownTimeoutMs });
+  const http = createHttpServer(t.app, t.deps.logger, { maxHeaderBytes: 8192, lameDuckMs: 0, shutdownTimeoutMs });
   const port = await http.listen(0, '127.0.0.1');
   return { http, port };
 }
@@ -114,7 +114,7 @@ describe('graceful shutdown', () => {
       return new Promise(() => undefined);
     };
     const { http: server, port } = await listening(t, 200);
-    const hanging = token(`http://127.0.0.1:${port}`, 'a', 'b').catch((err: unknown) => err);
+    const hanging = token(`http://127.0.0.1:${port}`, 'someone', 'any password').catch((err: unknown) => err);
     await inHandler;
     await expect(server.shutdown()).resolves.toBe(false);
     expect(await hanging).toHaveProperty('message', 'fetch failed');

@@ -133,4 +133,15 @@ describe('docker-compose.yml', () => {
     }
     if (declared.init === true) expect(info.HostConfig.Init).toBe(true);
   });
+
+  it('bounds the container: a memory limit and a process limit, as the file declares', async () => {
+    const declared = (
+      parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, Record<string, unknown>> }
+    ).services[SERVICE]!;
+    expect(declared.mem_limit).toBe('512m');
+    expect(declared.pids_limit).toBe(128);
+    const info = await inspectContainer(containerId);
+    expect(info.HostConfig.Memory).toBe(512 * 1024 * 1024);
+    expect(info.HostConfig.PidsLimit).toBe(128);
+  });
 });

@@ -1,10 +1,15 @@
 import { ConfigError, loadConfig } from '../../src/config';
 
-const SECRET = 'x'.repeat(32);
+/** TEST FIXTURE ONLY: random-looking, long enough for HS256 and HS384. */
+const SECRET = 'FIXTURE-ONLY-Qm8Zr2Xv5Lk9Tb3Wn7Hc1Pd4Gs6Ye0Jf';
 
-const problemsOf = (env: Record<string, string>): readonly string[] => {
+const problemsOf = (env: Record<string, string>, files: Record<string, string> = {}): readonly string[] => {
   try {
-    loadConfig(env);
+    loadConfig(env, (path) => {
+      const content = files[path];
+      if (content === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      return content;
+    });
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -18,12 +23,22 @@ describe('loadConfig', () => {
     expect(config.port).toBe(8000);
     expect(config.jwt).toMatchObject({ secret: undefined, algorithm: 'HS256', accessTokenTtlSeconds: 1800 });
     expect(config.password.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
-    expect(config.rateLimit).toMatchObject({ enabled: true, loginMaxFailuresPerAccount: 10, loginWindowSeconds: 900 });
-    expect(config.http.corsOrigins).toEqual([]);
+    expect(config.rateLimit).toMatchObject({
+      enabled: true,
+      loginMaxFailuresPerAccountAndIp: 10,
+      loginMaxFailuresPerAccount: 100,
+      loginMaxFailuresPerIp: 100,
+      loginWindowSeconds: 900,
+      maxKeys: 100_000,
+    });
+    expect(config.http).toMatchObject({ corsOrigins: [], trustProxy: false, lameDuckMs: 2000 });
+    expect(config.metrics).toEqual({ enabled: true, port: 9000 });
+    expect(config.hashing).toMatchObject({ queueLimit: 32, niceIncrement: 19 });
+    expect(config.hashing.threads).toBeGreaterThanOrEqual(1);
   });
 
   it('then the result is deeply frozen', () => {
-    const config = loadConfig({ JWT_SECRET: SECRET });
+    const config = loadConfig({ JWT_SECRET: SECRET, CORS_ORIGINS: 'https://a.example' });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.jwt)).toBe(true);
     expect(Object.isFrozen(config.http.corsOrigins)).toBe(true);
@@ -34,28 +49,83 @@ describe('loadConfig', () => {
   });
 
   it('when JWT_SECRET is shorter than 32 bytes, then start-up fails naming JWT_SECRET (RFC 7518 §3.2, RFC 8725 §3.5)', () => {
-    expect(problemsOf({ JWT_SECRET: 'x'.repeat(31) })).toEqual([
+    expect(problemsOf({ JWT_SECRET: SECRET.slice(0, 31) })).toEqual([
       expect.stringMatching(/^JWT_SECRET must be at least 32 bytes for HS256/),
     ]);
   });
 
   it('when JWT_ALGORITHM is HS512, then the secret must be 64 bytes', () => {
-    expect(problemsOf({ JWT_SECRET: 'x'.repeat(48), JWT_ALGORITHM: 'HS512' })[0]).toMatch(
+    expect(problemsOf({ JWT_SECRET: SECRET, JWT_ALGORITHM: 'HS512' })[0]).toMatch(
       /JWT_SECRET must be at least 64 bytes/,
     );
-    expect(loadConfig({ JWT_SECRET: 'x'.repeat(64), JWT_ALGORITHM: 'HS512' }).jwt.algorithm).toBe('HS512');
+    const long = `${SECRET}${SECRET}`;
+    expect(loadConfig({ JWT_SECRET: long, JWT_ALGORITHM: 'HS512' }).jwt.algorithm).toBe('HS512');
   });
 
-  it.each(['your-secret-key', 'secret', 'changeme', 'CHANGEME', 'your-256-bit-secret'])(
-    'when JWT_SECRET is the placeholder %s, then start-up fails naming JWT_SECRET',
-    (placeholder) => {
-      expect(problemsOf({ JWT_SECRET: placeholder })).toEqual([
+  it.each([
+    'your-secret-key',
+    'secret',
+    'changeme',
+    'CHANGEME',
+    'your-256-bit-secret',
+    'Your_Secret_Key_2026!-and-some-padding-to-be-long-enough',
+    'please-change-me-before-production-deployment-0001',
+    'my-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    'a-string-secret-at-least-256-bits-long',
+    'test',
+    'DEFAULT-DEFAULT-DEFAULT-DEFAULT-DEFAULT',
+  ])(
+    'when JWT_SECRET is built on a placeholder (%s), then start-up fails naming JWT_SECRET (RFC 8725 §3.5)',
+    (secret) => {
+      expect(problemsOf({ JWT_SECRET: secret })).toEqual([
         expect.stringMatching(/^JWT_SECRET is a well-known placeholder/),
       ]);
     },
   );
 
-  it('when several values are wrong, then every problem is listed at once', () => {
+  it('when JWT_SECRET is the FastAPI tutorial’s published SECRET_KEY, then start-up fails', () => {
+    expect(problemsOf({ JWT_SECRET: '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET is a secret published in a tutorial/),
+    ]);
+  });
+
+  it.each([
+    ['32 times "a"', 'a'.repeat(32)],
+    ['a short unit repeated', 'abcdefgh'.repeat(4)],
+    ['few distinct bytes', '0101011101010111010101110101011101'],
+  ])('when JWT_SECRET is %s, then start-up fails: a pattern, not a random secret (RFC 8725 §3.5)', (_why, secret) => {
+    expect(problemsOf({ JWT_SECRET: secret })).toEqual([expect.stringMatching(/^JWT_SECRET is a repeated pattern/)]);
+  });
+
+  it.each([
+    ['base64 from openssl rand -base64 48', 'q3Jb9z0mXr1Wc7Vt2Lk5Hn8Pd4Gs6Ye0JfAa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0K'],
+    ['hex from openssl rand -hex 32', '3f9a1c7e5b2d8f0a6c4e1b9d7f3a5c2e8b0d6f4a2c9e7b5d3f1a8c6e4b2d0f9a'],
+  ])('when JWT_SECRET is random (%s), then it is accepted', (_why, secret) => {
+    expect(loadConfig({ JWT_SECRET: secret }).jwt.secret).toBe(secret);
+  });
+
+  it('when JWT_SECRET_FILE names a file, then the secret is read from it, one trailing newline dropped (Docker secrets)', () => {
+    const config = loadConfig({ JWT_SECRET_FILE: '/run/secrets/jwt' }, (path) => {
+      expect(path).toBe('/run/secrets/jwt');
+      return `${SECRET}\n`;
+    });
+    expect(config.jwt.secret).toBe(SECRET);
+  });
+
+  it('when JWT_SECRET_FILE cannot be read, or holds a weak secret, then start-up fails naming JWT_SECRET_FILE', () => {
+    expect(problemsOf({ JWT_SECRET_FILE: '/missing' })).toEqual(['JWT_SECRET_FILE cannot be read (ENOENT)']);
+    expect(problemsOf({ JWT_SECRET_FILE: '/weak' }, { '/weak': 'changeme\n' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET_FILE is a well-known placeholder/),
+    ]);
+  });
+
+  it('when both JWT_SECRET and JWT_SECRET_FILE are set, then start-up fails: one source only', () => {
+    expect(
+      problemsOf({ JWT_SECRET: SECRET, JWT_SECRET_FILE: '/run/secrets/jwt' }, { '/run/secrets/jwt': SECRET }),
+    ).toEqual([expect.stringMatching(/^JWT_SECRET_FILE and JWT_SECRET are both set/)]);
+  });
+
+  it('when several values are wrong, then every problem is listed at once, the secret included', () => {
     const problems = problemsOf({
       JWT_SECRET: 'short',
       PORT: 'eighty',
@@ -69,6 +139,7 @@ describe('loadConfig', () => {
     expect(names).toEqual([
       'ACCESS_TOKEN_EXPIRE_MINUTES',
       'ARGON2_MEMORY_KIB',
+      'JWT_SECRET',
       'LOG_LEVEL',
       'PASSWORD_MIN_LENGTH',
       'PORT',
@@ -76,19 +147,36 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('when the other values are fine but the secret is short, then the secret problem is reported', () => {
-    expect(problemsOf({ JWT_SECRET: 'short', PORT: '9000' })).toHaveLength(1);
-  });
-
-  it('parses lists, booleans and the trust-proxy setting', () => {
-    const config = loadConfig({
-      CORS_ORIGINS: 'https://a.example, https://b.example ,',
-      RATE_LIMIT_ENABLED: 'false',
-      TRUST_PROXY: '1',
-    });
+  it('parses lists and booleans', () => {
+    const config = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example ,', RATE_LIMIT_ENABLED: 'false' });
     expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.rateLimit.enabled).toBe(false);
-    expect(config.http.trustProxy).toBe(1);
-    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
+
+  it('when TRUST_PROXY is a hop count or a list of proxy addresses and subnets, then it is taken', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, 2001:db8::/32, 192.0.2.7' }).http.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.0.2.7',
+    ]);
+  });
+
+  it('when TRUST_PROXY=true, then start-up fails explaining that every client could choose its address', () => {
+    expect(problemsOf({ TRUST_PROXY: 'true' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY must not be true: then every client chooses its own address/),
+    ]);
+  });
+
+  it('when TRUST_PROXY lists something that is not an address or subnet, then start-up fails naming it', () => {
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/8, proxy.example, 10.0.0.0/33' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY has entries .*: proxy\.example, 10\.0\.0\.0\/33$/),
+    ]);
+  });
+
+  it('when METRICS_PORT equals PORT, then start-up fails: the management port must be its own', () => {
+    expect(problemsOf({ PORT: '9000' })).toEqual([expect.stringMatching(/^METRICS_PORT must differ from PORT/)]);
+    expect(loadConfig({ PORT: '9000', METRICS_PORT: '9100' }).metrics.port).toBe(9100);
   });
 });

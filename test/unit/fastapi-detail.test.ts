@@ -195,8 +195,24 @@ describe('ruleItem: the domain rules in FastAPI words', () => {
       ['username', 'username_form'],
       {
         loc: ['body', 'username'],
-        msg: 'after NFKC normalisation the username must be 3-64 letters, digits, ".", "_", "-" or "@"',
+        msg: 'after normalisation (RFC 8265) the username must be 3-64 letters, digits, ".", "_", "-" or "@"',
         type: 'value_error.username',
+      },
+    ],
+    [
+      ['username', 'username_character', undefined, '\u1160'],
+      {
+        loc: ['body', 'username'],
+        msg: 'the username contains U+1160, an invisible or look-alike character that usernames may not hold (RFC 8265)',
+        type: 'value_error.username.character',
+      },
+    ],
+    [
+      ['username', 'username_mixed_script'],
+      {
+        loc: ['body', 'username'],
+        msg: 'the username mixes letters of different scripts (for example Latin and Cyrillic), which makes look-alike names; use one script (UTS #39)',
+        type: 'value_error.username.mixed_script',
       },
     ],
   ])('%j', (args, item) => {

@@ -1,9 +1,10 @@
 import { Argon2idHasher, OWASP_ARGON2ID_MINIMUM } from '../../src/domain/password-hasher';
+import { sharedHashPool } from '../helpers/test-app';
 
 describe('Argon2idHasher (OWASP Password Storage Cheat Sheet)', () => {
   let hasher: Argon2idHasher;
   beforeAll(async () => {
-    hasher = await Argon2idHasher.create(OWASP_ARGON2ID_MINIMUM);
+    hasher = await Argon2idHasher.create(sharedHashPool(), OWASP_ARGON2ID_MINIMUM);
   });
 
   it('produces an argon2id PHC string with m=19456, t=2, p=1 and a random salt', async () => {
@@ -25,7 +26,7 @@ describe('Argon2idHasher (OWASP Password Storage Cheat Sheet)', () => {
   });
 
   it('asks for a re-hash when the stored parameters differ from the current ones', async () => {
-    const stronger = await Argon2idHasher.create({ memoryCost: 19456, timeCost: 3, parallelism: 1 });
+    const stronger = await Argon2idHasher.create(sharedHashPool(), { memoryCost: 19456, timeCost: 3, parallelism: 1 });
     const phc = await hasher.hash('pw pw pw pw');
     expect(hasher.needsRehash(phc)).toBe(false);
     expect(stronger.needsRehash(phc)).toBe(true);

@@ -1,79 +1,146 @@
 import { MemoryAttemptCounter } from '../../src/data-access/memory-attempt-counter';
 import type { AttemptCounter } from '../../src/domain/attempt-counter';
-import { TooManyAttemptsError } from '../../src/domain/errors';
-import { RateLimiter } from '../../src/domain/rate-limiter';
+import { ThrottleStateFullError, TooManyAttemptsError } from '../../src/domain/errors';
+import { limitKey, RateLimiter, type Limit } from '../../src/domain/rate-limiter';
 
 describe('MemoryAttemptCounter', () => {
-  it('counts within a window and starts again after it', async () => {
+  it('reserves up to max in a window, refuses without counting past it, and starts again after the window', async () => {
     let now = 0;
     const counter = new MemoryAttemptCounter(() => now);
-    await counter.hit('k', 1000);
-    await counter.hit('k', 1000);
-    expect(await counter.peek('k')).toEqual({ count: 2, resetAt: 1000 });
+    expect(await counter.reserve('k', 2, 1000)).toEqual({ allowed: true, count: 1, resetAt: 1000 });
+    expect(await counter.reserve('k', 2, 1000)).toEqual({ allowed: true, count: 2, resetAt: 1000 });
+    expect(await counter.reserve('k', 2, 1000)).toEqual({ allowed: false, count: 2, resetAt: 1000 });
     now = 1000;
-    expect((await counter.peek('k')).count).toBe(0);
-    expect(await counter.hit('k', 1000)).toEqual({ count: 1, resetAt: 2000 });
+    expect(await counter.reserve('k', 2, 1000)).toEqual({ allowed: true, count: 1, resetAt: 2000 });
   });
 
-  it('stays bounded when keys keep coming (an attacker rotating addresses)', async () => {
-    const counter = new MemoryAttemptCounter(() => 0, 1000);
-    for (let i = 0; i < 5000; i++) await counter.hit(`ip:${i}`, 60_000);
-    expect(counter.size).toBeLessThanOrEqual(1000);
-    // The newest keys are the ones kept.
-    expect((await counter.peek('ip:4999')).count).toBe(1);
-    expect((await counter.peek('ip:0')).count).toBe(0);
+  it('when 50 reservations for one key race, then exactly max are allowed (atomic reserve)', async () => {
+    const counter = new MemoryAttemptCounter(() => 0);
+    const results = await Promise.all(Array.from({ length: 50 }, () => counter.reserve('k', 10, 60_000)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(10);
+  });
+
+  it('release gives one attempt back, never below zero; reset forgets the key', async () => {
+    const counter = new MemoryAttemptCounter(() => 0);
+    await counter.reserve('k', 1, 1000);
+    expect((await counter.reserve('k', 1, 1000)).allowed).toBe(false);
+    await counter.release('k');
+    await counter.release('k');
+    expect(await counter.reserve('k', 1, 1000)).toMatchObject({ allowed: true, count: 1 });
+    await counter.reset('k');
+    expect(counter.size).toBe(0);
+    await counter.release('unknown');
+    expect(counter.size).toBe(0);
+  });
+
+  it("when an attacker fills the table, then new keys are refused (fail closed, 503) and the victim's count is not reset", async () => {
+    let now = 0;
+    const counter = new MemoryAttemptCounter(() => now, 1000);
+    for (let i = 0; i < 9; i++) await counter.reserve('victim', 10, 60_000);
+    for (let i = 0; i < 999; i++) await counter.reserve(`attacker:${i}`, 10, 60_000);
+    await expect(counter.reserve('newcomer', 10, 60_000)).rejects.toEqual(new ThrottleStateFullError(60));
+    expect(counter.size).toBe(1000);
+    expect(await counter.reserve('victim', 10, 60_000)).toMatchObject({ allowed: true, count: 10 });
+    expect(await counter.reserve('victim', 10, 60_000)).toMatchObject({ allowed: false });
+    now = 30_000;
+    await expect(counter.reserve('newcomer', 10, 60_000)).rejects.toMatchObject({ retryAfterSeconds: 30 });
+  });
+
+  it('when windows have closed, then a full table sweeps them and takes new keys again', async () => {
+    let now = 0;
+    const counter = new MemoryAttemptCounter(() => now, 1000);
+    for (let i = 0; i < 1000; i++) await counter.reserve(`old:${i}`, 10, 1000);
+    now = 1000;
+    expect(await counter.reserve('fresh', 10, 1000)).toMatchObject({ allowed: true, count: 1 });
+    expect(counter.size).toBe(1);
+  });
+
+  it('sweeps expired windows as time passes, without waiting for the table to fill', async () => {
+    let now = 0;
+    const counter = new MemoryAttemptCounter(() => now, 100_000);
+    for (let i = 0; i < 100; i++) await counter.reserve(`short:${i}`, 10, 500);
+    now = 2000;
+    await counter.reserve('later', 10, 500);
+    expect(counter.size).toBe(1);
+  });
+});
+
+describe('limitKey', () => {
+  it('is a fixed-size digest, whatever the length of what it counts, and differs by limit name', () => {
+    const long = limitKey('login:account', ['x'.repeat(100_000)]);
+    expect(long).toMatch(/^[\w-]{22}$/);
+    expect(limitKey('login:account', ['licat'])).not.toBe(limitKey('login:address', ['licat']));
+    expect(limitKey('login:account+address', ['a', 'b'])).not.toBe(limitKey('login:account+address', ['ab', '']));
   });
 });
 
 describe('RateLimiter', () => {
-  it('refuses once the limit is used, with Retry-After rounded up to whole seconds', async () => {
+  const rule = { max: 2, windowMs: 10_500 };
+  const limit = (name: string, clearOnSuccess = false): Limit => ({ name, parts: ['p'], rule, clearOnSuccess });
+
+  it('refuses once a limit is used up, with Retry-After rounded up to whole seconds and the scope named', async () => {
     let now = 0;
     const limiter = new RateLimiter(new MemoryAttemptCounter(() => now), () => now, 'login', true);
-    const rule = { max: 2, windowMs: 10_500 };
-    await limiter.record('k', rule);
-    await limiter.record('k', rule);
+    await limiter.reserve([limit('a')]);
+    await limiter.reserve([limit('a')]);
     now = 100;
-    await expect(limiter.assertAllowed('k', rule)).rejects.toEqual(expect.objectContaining({ retryAfterSeconds: 11 }));
-    await expect(limiter.assertAllowed('k', rule)).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(limiter.reserve([limit('a')])).rejects.toEqual(new TooManyAttemptsError(11, 'login'));
   });
 
-  it('when disabled, never refuses', async () => {
-    const limiter = new RateLimiter(new MemoryAttemptCounter(() => 0), () => 0, 'signup', false);
-    for (let i = 0; i < 10; i++) await limiter.consume('k', { max: 1, windowMs: 1000 });
+  it('when a later limit refuses, then the attempts already taken under earlier limits are given back', async () => {
+    const counter = new MemoryAttemptCounter(() => 0);
+    const limiter = new RateLimiter(counter, () => 0, 'login', true);
+    const tight = { name: 'tight', parts: ['p'], rule: { max: 1, windowMs: 1000 }, clearOnSuccess: false };
+    await limiter.reserve([tight]);
+    await expect(limiter.reserve([limit('loose'), tight])).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(limiter.reserve([limit('loose'), tight])).rejects.toBeInstanceOf(TooManyAttemptsError);
+    // Neither refused request counted under "loose".
+    expect(await counter.reserve(limitKey('loose', ['p']), 1, 1000)).toMatchObject({ allowed: true, count: 1 });
   });
 
-  it('when disabled (RATE_LIMIT_ENABLED=false), then no method touches the counter store at all', async () => {
+  it('on success, clears the limits marked clearOnSuccess and gives back one attempt to the others', async () => {
+    const counter = new MemoryAttemptCounter(() => 0);
+    const limiter = new RateLimiter(counter, () => 0, 'login', true);
+    await limiter.reserve([limit('cleared', true), limit('kept')]);
+    const reservation = await limiter.reserve([limit('cleared', true), limit('kept')]);
+    await reservation.succeeded();
+    expect(await counter.reserve(limitKey('cleared', ['p']), 9, 1000)).toMatchObject({ count: 1 });
+    expect(await counter.reserve(limitKey('kept', ['p']), 9, 1000)).toMatchObject({ count: 2 });
+  });
+
+  it('when cancelled (the guarded work never ran), then every attempt is given back', async () => {
+    const counter = new MemoryAttemptCounter(() => 0);
+    const limiter = new RateLimiter(counter, () => 0, 'signup', true);
+    await (await limiter.reserve([limit('a'), limit('b')])).cancelled();
+    expect(await counter.reserve(limitKey('a', ['p']), 9, 1000)).toMatchObject({ count: 1 });
+    expect(await counter.reserve(limitKey('b', ['p']), 9, 1000)).toMatchObject({ count: 1 });
+  });
+
+  it('when the store fails mid-way, then what was taken is given back and the error passes on', async () => {
+    const counter = new MemoryAttemptCounter(() => 0);
+    const released: string[] = [];
+    const flaky: AttemptCounter = {
+      reserve: (key, max, windowMs) =>
+        key === limitKey('broken', ['p']) ? Promise.reject(new Error('down')) : counter.reserve(key, max, windowMs),
+      release: async (key) => void released.push(key),
+      reset: (key) => counter.reset(key),
+    };
+    const limiter = new RateLimiter(flaky, () => 0, 'login', true);
+    await expect(limiter.reserve([limit('a'), limit('broken')])).rejects.toThrow('down');
+    expect(released).toEqual([limitKey('a', ['p'])]);
+  });
+
+  it('when disabled (RATE_LIMIT_ENABLED=false), then it never refuses and never touches the counter store', async () => {
     const untouchable: AttemptCounter = {
-      peek: () => Promise.reject(new Error('peek called')),
-      hit: () => Promise.reject(new Error('hit called')),
+      reserve: () => Promise.reject(new Error('reserve called')),
+      release: () => Promise.reject(new Error('release called')),
       reset: () => Promise.reject(new Error('reset called')),
     };
     const limiter = new RateLimiter(untouchable, () => 0, 'login', false);
-    const rule = { max: 1, windowMs: 1000 };
-    await expect(limiter.assertAllowed('k', rule)).resolves.toBeUndefined();
-    await expect(limiter.consume('k', rule)).resolves.toBeUndefined();
-    await expect(limiter.record('k', rule)).resolves.toBeUndefined();
-    await expect(limiter.reset('k')).resolves.toBeUndefined();
-  });
-
-  it('consume counts the attempt and refuses only the one that goes over the limit, naming its scope', async () => {
-    const limiter = new RateLimiter(new MemoryAttemptCounter(() => 0), () => 0, 'signup', true);
-    const rule = { max: 2, windowMs: 5000 };
-    await limiter.consume('k', rule);
-    await limiter.consume('k', rule);
-    await expect(limiter.consume('k', rule)).rejects.toEqual(
-      expect.objectContaining({ scope: 'signup', retryAfterSeconds: 5 }),
-    );
-  });
-
-  it('assertAllowed passes below the limit and reset starts the count again', async () => {
-    const limiter = new RateLimiter(new MemoryAttemptCounter(() => 0), () => 0, 'login', true);
-    const rule = { max: 2, windowMs: 5000 };
-    await limiter.record('k', rule);
-    await expect(limiter.assertAllowed('k', rule)).resolves.toBeUndefined();
-    await limiter.record('k', rule);
-    await expect(limiter.assertAllowed('k', rule)).rejects.toBeInstanceOf(TooManyAttemptsError);
-    await limiter.reset('k');
-    await expect(limiter.assertAllowed('k', rule)).resolves.toBeUndefined();
+    for (let i = 0; i < 5; i++) {
+      const reservation = await limiter.reserve([{ ...limit('a', true), rule: { max: 1, windowMs: 1000 } }]);
+      await reservation.succeeded();
+      await reservation.cancelled();
+    }
   });
 });

@@ -10,16 +10,7 @@ describe('start-up checks', () => {
   it('the shipped contract is a valid OpenAPI document whose every operation has an operationId', async () => {
     const contract = await sharedContract();
     expect(contract.operations.map((o) => o.operationId).sort()).toEqual(
-      [
-        'getCurrentUser',
-        'getHealth',
-        'getMetrics',
-        'getProtected',
-        'getReadiness',
-        'issueToken',
-        'revokeToken',
-        'signup',
-      ].sort(),
+      ['getCurrentUser', 'getHealth', 'getProtected', 'getReadiness', 'issueToken', 'revokeToken', 'signup'].sort(),
     );
   });
 

@@ -138,29 +138,6 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
-    readonly "/metrics": {
-        readonly parameters: {
-            readonly query?: never;
-            readonly header?: never;
-            readonly path?: never;
-            readonly cookie?: never;
-        };
-        /**
-         * Prometheus metrics
-         * @description Prometheus text exposition format: request durations by route and status, login
-         *     outcomes, tokens issued, rate-limit rejections, and the default process metrics.
-         *     404 when metrics are disabled (`METRICS_ENABLED=false`) or served on their own
-         *     port (`METRICS_PORT`), which keeps them off the public listener.
-         */
-        readonly get: operations["getMetrics"];
-        readonly put?: never;
-        readonly post?: never;
-        readonly delete?: never;
-        readonly options?: never;
-        readonly head?: never;
-        readonly patch?: never;
-        readonly trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -312,6 +289,20 @@ export interface components {
                 readonly "application/json": components["schemas"]["ValidationError"];
             };
         };
+        /**
+         * @description Refused at once, before any work, because the service is at capacity: password
+         *     hashing has as many requests running and waiting as it accepts, or the throttle
+         *     cannot track one more client. Retry after the number of seconds in `Retry-After`.
+         */
+        readonly ServiceBusy: {
+            headers: {
+                readonly "Retry-After": components["headers"]["RetryAfter"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Too many attempts from this address or for this account (RFC 6585 §4) */
         readonly TooManyRequests: {
             headers: {
@@ -371,6 +362,7 @@ export interface operations {
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["ValidationFailed"];
             readonly 429: components["responses"]["TooManyRequests"];
+            readonly 503: components["responses"]["ServiceBusy"];
         };
     };
     readonly issueToken: {
@@ -431,6 +423,7 @@ export interface operations {
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["ValidationFailed"];
             readonly 429: components["responses"]["TooManyRequests"];
+            readonly 503: components["responses"]["ServiceBusy"];
         };
     };
     readonly revokeToken: {
@@ -552,35 +545,6 @@ export interface operations {
                 };
                 content: {
                     readonly "application/json": components["schemas"]["Status"];
-                };
-            };
-        };
-    };
-    readonly getMetrics: {
-        readonly parameters: {
-            readonly query?: never;
-            readonly header?: never;
-            readonly path?: never;
-            readonly cookie?: never;
-        };
-        readonly requestBody?: never;
-        readonly responses: {
-            /** @description Metrics in the Prometheus text format */
-            readonly 200: {
-                headers: {
-                    readonly [name: string]: unknown;
-                };
-                content: {
-                    readonly "text/plain": string;
-                };
-            };
-            /** @description Metrics are disabled or served on another port */
-            readonly 404: {
-                headers: {
-                    readonly [name: string]: unknown;
-                };
-                content: {
-                    readonly "application/json": components["schemas"]["Error"];
                 };
             };
         };
