@@ -16,8 +16,11 @@ WORKDIR /app
 
 # Lockfile first so the dependency layer is cached across source edits.
 # `.npmrc*` is optional (glob), it carries the project's npm settings.
+# --ignore-scripts: no dependency runs code at install. None needs to for this build: the
+# scripts in the tree are telemetry (@scarf/scarf), binary checks and optional native builds
+# of test tools (@swc/core, protobufjs, ssh2, cpu-features, @parcel/watcher); tsc needs none.
 COPY package.json package-lock.json .npmrc* ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 
 COPY tsconfig*.json openapi.yaml ./
 COPY src ./src
@@ -31,18 +34,20 @@ ARG NPM_CONFIG_UPDATE_NOTIFIER=false
 ENV NODE_ENV=production
 WORKDIR /app
 
+# The production tree has one install script, @scarf/scarf's telemetry: never run.
 COPY package.json package-lock.json .npmrc* ./
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && rm -rf /root/.npm /tmp/*
 
-# Everything under /app is owned by root and only readable by the app user,
-# so a compromised process cannot rewrite its own code.
+# Everything under /app is owned by root: the node user can read it (files 644,
+# directories 755) but not change it, so a compromised process cannot rewrite its own code.
 COPY --from=build /app/dist ./dist
 COPY openapi.yaml ./
 
 USER node
-EXPOSE 8000
+# 8000: the API. 9000: the management port (GET /metrics); publish it only to your scraper.
+EXPOSE 8000 9000
 
 # Exit 0 only when GET /healthz answers 200 (PORT respected if set).
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
