@@ -9,7 +9,9 @@ export default {
   coverageAnalysis: 'perTest',
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
-  ignoreStatic: true,
+  // Code run outside any test (module load, beforeAll hooks: most of the app's assembly)
+  // is tested against every test, not skipped: such mutants are real behaviour too.
+  ignoreStatic: false,
   concurrency: 2,
   timeoutMS: 20000,
   reporters: ['clear-text', 'progress', 'html', 'json'],

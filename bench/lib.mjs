@@ -342,10 +342,11 @@ export function signupLoad(port, prefix, connections) {
         method: 'POST',
         path: '/signup',
         headers: { 'content-type': 'application/json' },
-        // A fresh username per request: a taken one would be a cheap 400, not a sign-up.
+        // A fresh username per request: a taken one would be a cheap 400, not a sign-up. Decimal
+        // counters: base 36 would make look-alikes ("…1" and "…l") that the skeleton rule refuses.
         setupRequest: (req) => ({
           ...req,
-          body: JSON.stringify({ username: `${prefix}${(n++).toString(36)}`, password: BENCH_PASSWORD }),
+          body: JSON.stringify({ username: `${prefix}${n++}`, password: BENCH_PASSWORD }),
         }),
       },
     ],

@@ -6,8 +6,7 @@ import type { RequestObserver } from './http/request-logging';
 
 /** Where GET /metrics is answered: decided once, by metricsEndpoint() in composition-root.ts. */
 export type MetricsEndpoint =
-  | { readonly on: 'nowhere' }
-  | { readonly on: 'own-port'; readonly port: number; readonly registry: Registry };
+  { readonly on: 'nowhere' } | { readonly on: 'own-port'; readonly port: number; readonly registry: Registry };
 
 export interface Metrics {
   readonly registry: Registry;

@@ -77,9 +77,8 @@ export class TokenService {
     const typ = decoded.header.typ;
     if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
       throw new InvalidTokenError('wrong_type');
-    const payload = decoded.payload;
-    if (typeof payload !== 'object' || payload === null) throw new InvalidTokenError('malformed');
-    const { sub, jti, iat, exp } = payload;
+    // jsonwebtoken has matched `aud` and `iss`, which only an object payload carries.
+    const { sub, jti, iat, exp } = decoded.payload as jwt.JwtPayload;
     if (typeof exp !== 'number') throw new InvalidTokenError('claim_missing', 'exp');
     if (typeof iat !== 'number') throw new InvalidTokenError('claim_missing', 'iat');
     if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claim_missing', 'sub');
@@ -108,8 +107,6 @@ const JWT_MESSAGES: ReadonlyArray<readonly [prefix: string, reason: TokenRefusal
 function refusalReason(err: unknown): TokenRefusalReason {
   if (err instanceof jwt.TokenExpiredError) return 'expired';
   if (err instanceof jwt.NotBeforeError) return 'not_yet_valid';
-  if (err instanceof jwt.JsonWebTokenError) {
-    return JWT_MESSAGES.find(([prefix]) => err.message.startsWith(prefix))?.[1] ?? 'unverifiable';
-  }
-  return 'unverifiable';
+  const message = err instanceof Error ? err.message : '';
+  return JWT_MESSAGES.find(([prefix]) => message.startsWith(prefix))?.[1] ?? 'unverifiable';
 }

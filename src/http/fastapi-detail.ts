@@ -89,21 +89,19 @@ const VALIDATOR_WORDING = new Map<string, (message: string) => Wording>([
   ['enum', (message) => [message, 'type_error.enum']],
 ]);
 
-function location(path: string | undefined): Array<string | number> {
-  // "/body/password" or ".body.password" → ["body", "password"]
-  const parts = (path ?? '')
+/** "/body/password" or ".body.list.1" → ["body", "password"] or ["body", "list", 1]. */
+const location = (path: string): Array<string | number> =>
+  path
     .split(/[/.]/)
     .filter((p) => p.length > 0)
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  return parts.length > 0 ? parts : ['body'];
-}
 
 /** Errors about a request part; others (e.g. a malformed multipart stream) are plain 400s. */
 const REQUEST_PART = /^[/.](body|query|headers|path|cookies|params)\b/;
 
 export function toValidationDetail(errors: ReadonlyArray<ValidatorError>): ValidationItem[] {
   return errors
-    .filter((e) => REQUEST_PART.test(e.path ?? ''))
+    .filter((e): e is ValidatorError & { path: string } => REQUEST_PART.test(e.path ?? ''))
     .map((e) => {
       const message = e.message ?? 'invalid value';
       const keyword = (e.errorCode ?? '').replace(/\.openapi\.validation$/, '');

@@ -1,7 +1,7 @@
 // The HTTP server around the app: header limits, JSON answers to protocol errors Node would
 // otherwise answer with a bare status or a reset, and graceful shutdown.
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 
@@ -15,6 +15,8 @@ export interface HttpServerOptions {
 
 export interface HttpServer {
   readonly server: Server;
+  /** Responses started before shutdown and not yet finished. */
+  readonly inFlight: number;
   listen(port: number, host: string): Promise<number>;
   /**
    * Tells every client to close its connection after the current response, keeps accepting
@@ -45,7 +47,7 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
       socket.destroy();
       return;
     }
-    const code = err.code ?? '';
+    const code = err.code;
     let response: string;
     if (code === 'HPE_HEADER_OVERFLOW') {
       response = jsonError(431, 'Request Header Fields Too Large', 'Request header fields too large');
@@ -73,13 +75,15 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
 
   return {
     server,
+    get inFlight() {
+      return pending.size;
+    },
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          const address = server.address();
-          resolve(typeof address === 'object' && address ? address.port : port);
+          resolve((server.address() as AddressInfo).port);
         });
       }),
     shutdown: async () => {
@@ -95,14 +99,21 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
         await new Promise((resolve) => setTimeout(resolve, options.lameDuckMs));
       }
       return new Promise<boolean>((resolve) => {
+        // A keep-alive connection whose response was already under way when shutdown began
+        // could not be told to close; once that response ends, the connection is idle and
+        // would hold close() open until keepAliveTimeout. Close idle ones as they appear.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        sweep.unref();
         const timer = setTimeout(() => {
           logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'shutdown timed out; closing remaining connections');
+          clearInterval(sweep);
           server.closeAllConnections();
           resolve(false);
         }, options.shutdownTimeoutMs);
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
+          clearInterval(sweep);
           resolve(true);
         });
         server.closeIdleConnections();

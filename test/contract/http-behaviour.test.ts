@@ -1,6 +1,7 @@
 // Behaviour around the operations: unknown routes, headers, CORS, the docs, request ids, and
 // what the logs may and may not contain.
 import request from 'supertest';
+import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
 
 const PASSWORD = 'correct horse battery staple';
@@ -209,5 +210,147 @@ describe('logs (OWASP ASVS 5.0 §16: no secrets in logs; audit events)', () => {
       .send({ username: 'random', password: PASSWORD })
       .expect(200);
     await request(t.app).get('/protected').set('Authorization', `Bearer ${res.body.access_token}`).expect(200);
+  });
+});
+
+describe('bodies: size and parsing', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ SIGNUP_MAX_PER_IP: '100' });
+  });
+
+  /** A sign-up body padded with an ignored field to exactly `bytes` bytes. */
+  const paddedSignup = (username: string, bytes: number): string => {
+    const base = JSON.stringify({ username, password: 'correct horse battery staple', pad: '' });
+    return base.replace('"pad":""', `"pad":"${'p'.repeat(bytes - Buffer.byteLength(base))}"`);
+  };
+
+  it('when the body is exactly 16 KiB, then it is read; one byte more and it is refused with 413 and Connection: close', async () => {
+    const exact = paddedSignup('exactly16k', 16 * 1024);
+    expect(Buffer.byteLength(exact)).toBe(16 * 1024);
+    await request(t.app).post('/signup').set('Content-Type', 'application/json').send(exact).expect(200);
+
+    const over = paddedSignup('over16k', 16 * 1024 + 1);
+    const res = await request(t.app).post('/signup').set('Content-Type', 'application/json').send(over);
+    expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe('close');
+    expect(res.body).toEqual({ detail: 'Request body too large' });
+  });
+
+  it('when the JSON body is a bare string, then 400 Malformed JSON body (strict JSON: objects and arrays only)', async () => {
+    const res = await request(t.app).post('/signup').set('Content-Type', 'application/json').send('"just a string"');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ detail: 'Malformed JSON body' });
+  });
+
+  it('when a form field name has brackets, then it stays a flat name (no nested objects): the field is missing', async () => {
+    const res = await request(t.app).post('/token').type('form').send('username[x]=licat&password=whatever+it+is');
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toEqual([
+      { loc: ['body', 'username'], msg: 'field required', type: 'value_error.missing' },
+    ]);
+  });
+
+  it('when a form has more than 20 fields, then 413', async () => {
+    const fields = Array.from({ length: 25 }, (_, i) => `f${i}=x`).join('&');
+    const res = await request(t.app).post('/token').type('form').send(`username=a&password=b&${fields}`);
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('headers the API leaves out (OWASP REST Security Cheat Sheet: only what an API needs)', () => {
+  it('then no HTML-only or legacy-browser headers are sent, and caching is off in both spellings', async () => {
+    const t = await buildTestApp();
+    const res = await request(t.app).get('/healthz');
+    for (const header of [
+      'cross-origin-opener-policy',
+      'origin-agent-cluster',
+      'referrer-policy',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-permitted-cross-domain-policies',
+      'etag',
+    ]) {
+      expect(res.headers[header]).toBeUndefined();
+    }
+    expect(res.headers['pragma']).toBe('no-cache');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('CORS details', () => {
+  it('then a preflight allows exactly GET and POST, the three request headers, exposes the three response headers, and is cached 10 minutes', async () => {
+    const t = await buildTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+    const preflight = await request(t.app)
+      .options('/token')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'POST');
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET,POST');
+    expect(preflight.headers['access-control-allow-headers']).toBe('Authorization,Content-Type,X-Request-Id');
+    expect(preflight.headers['access-control-max-age']).toBe('600');
+    const res = await request(t.app).get('/healthz').set('Origin', 'https://app.example.com');
+    expect(res.headers['access-control-expose-headers']).toBe('X-Request-Id,Retry-After,WWW-Authenticate');
+  });
+
+  it('when a request has no Origin, then it gets no CORS header even with an allow-list', async () => {
+    const t = await buildTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+    const res = await request(t.app).get('/healthz');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('Swagger UI settings', () => {
+  it('then the page is titled after the contract, Try it out starts off, and authorization is not kept in the browser', async () => {
+    const t = await buildTestApp();
+    const page = await request(t.app).get('/docs/').expect(200);
+    expect(page.text).toContain('<title>JWT authentication service</title>');
+    const init = await request(t.app).get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toContain('"persistAuthorization": false');
+    expect(init.text).toContain('"tryItOutEnabled": false');
+  });
+});
+
+describe('the request log line', () => {
+  it('then each request writes one line with method, path without query, status and a duration in milliseconds', async () => {
+    const t = await buildTestApp();
+    await request(t.app).get('/healthz?x=1').set('X-Request-Id', 'line-check');
+    const line = t.logs.entries().find((e) => e.reqId === 'line-check');
+    expect(line).toMatchObject({
+      level: 'info',
+      msg: 'GET 200',
+      req: { id: 'line-check', method: 'GET', path: '/healthz' },
+      res: { statusCode: 200 },
+    });
+    expect(line?.responseTime).toEqual(expect.any(Number));
+    expect(line?.responseTime as number).toBeLessThan(10_000);
+    expect(line).not.toHaveProperty('aborted');
+  });
+
+  it('when the answer is a 5xx, then the line is at error level; lines a handler writes carry the request id', async () => {
+    const users = new MemoryUserStore();
+    users.findByKey = () => Promise.reject(new Error('store down'));
+    const t = await buildTestApp({}, { users });
+    await request(t.app)
+      .post('/token')
+      .set('X-Request-Id', 'broken-store')
+      .type('form')
+      .send({ username: 'someone', password: 'pw pw pw pw' });
+    const lines = t.logs.entries().filter((e) => e.reqId === 'broken-store');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: 'error', msg: 'unhandled error' }),
+        expect.objectContaining({ level: 'error', msg: 'POST 500', res: { statusCode: 500 } }),
+      ]),
+    );
+  });
+});
+
+describe('the Bearer header', () => {
+  it('when the token has extra spaces around it, then it is still read (the header value is trimmed)', async () => {
+    const t = await buildTestApp();
+    await request(t.app).post('/signup').send({ username: 'spacey', password: PASSWORD }).expect(200);
+    const issued = await request(t.app).post('/token').type('form').send({ username: 'spacey', password: PASSWORD });
+    const res = await request(t.app).get('/protected').set('Authorization', `Bearer   ${issued.body.access_token}  `);
+    expect(res.status).toBe(200);
   });
 });

@@ -36,6 +36,53 @@ describe('protocol errors get JSON answers, not resets', () => {
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ detail: 'Request header fields too large' });
   });
 
+  it('when the headers are just under MAX_HEADER_BYTES, then they are accepted', async () => {
+    const raw = await rawRequest(
+      server.port,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: ${'a'.repeat(7_000)}\r\n\r\n`,
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('then slow clients are bounded: headers within 20 s, a request within 30 s; idle keep-alive 65 s', () => {
+    expect(server.http.server.headersTimeout).toBe(20_000);
+    expect(server.http.server.requestTimeout).toBe(30_000);
+    expect(server.http.server.keepAliveTimeout).toBe(65_000);
+  });
+
+  it('when a client is too slow to send its request, then 408 with a JSON body, and the log names the code', () => {
+    const written: string[] = [];
+    const socket = {
+      writable: true,
+      end: (text: string) => written.push(text),
+      destroy: () => written.push('destroyed'),
+    };
+    server.http.server.emit(
+      'clientError',
+      Object.assign(new Error('timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+      socket,
+    );
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(
+      /^HTTP\/1\.1 408 Request Timeout\r\nContent-Type: application\/json\r\nContent-Length: 28\r\nConnection: close\r\n\r\n/,
+    );
+    expect(written[0]).toMatch(/\{"detail":"Request timeout"\}$/);
+    expect(t.logs.entries()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ msg: 'client error', code: 'ERR_HTTP_REQUEST_TIMEOUT' })]),
+    );
+  });
+
+  it('when the client is already gone, then its socket is destroyed without writing', () => {
+    const written: string[] = [];
+    const socket = {
+      writable: false,
+      end: (text: string) => written.push(text),
+      destroy: () => written.push('destroyed'),
+    };
+    server.http.server.emit('clientError', Object.assign(new Error('reset'), { code: 'ECONNRESET' }), socket);
+    expect(written).toEqual(['destroyed']);
+  });
+
   it('when the request line is garbage, then 400 with a JSON body', async () => {
     const raw = await rawRequest(server.port, 'THIS IS NOT HTTP\r\n\r\n');
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
@@ -72,7 +119,104 @@ describe('protocol errors get JSON answers, not resets', () => {
   });
 });
 
+describe('the request log line when the client goes away', () => {
+  it('when the client disconnects before the answer, then the line says aborted', async () => {
+    const users = new MemoryUserStore();
+    const t = await buildTestApp({}, { users });
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    users.findByKey = async () => {
+      entered();
+      await new Promise<void>((r) => (release = r));
+      return undefined;
+    };
+    const { http: server, port } = await listening(t);
+    const controller = new AbortController();
+    const aborted = fetch(`http://127.0.0.1:${port}/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Request-Id': 'gone-early' },
+      body: 'username=someone&password=whatever+it+is',
+      signal: controller.signal,
+    }).catch((err: unknown) => err);
+    await inHandler;
+    controller.abort();
+    await aborted;
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    await expect(server.shutdown()).resolves.toBe(true);
+    const line = t.logs.entries().find((e) => e.reqId === 'gone-early' && e.msg !== 'unhandled error');
+    expect(line).toMatchObject({ aborted: true, req: { method: 'POST', path: '/token' } });
+  });
+});
+
 describe('graceful shutdown', () => {
+  it('when the lame-duck period runs, then new requests are still served and told to close their connection', async () => {
+    const t = await buildTestApp();
+    const server = createHttpServer(t.app, t.deps.logger, {
+      maxHeaderBytes: 8192,
+      lameDuckMs: 400,
+      shutdownTimeoutMs: 5000,
+    });
+    const port = await server.listen(0, '127.0.0.1');
+    const drained = server.shutdown();
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close');
+    await expect(drained).resolves.toBe(true);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    expect(t.logs.entries()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          msg: 'lame duck: still accepting, every response closes its connection',
+          lameDuckMs: 400,
+        }),
+      ]),
+    );
+  });
+
+  it('when a response has already started streaming at shutdown, then it finishes and counts as drained', async () => {
+    const express = (await import('express')).default;
+    const app = express();
+    app.get('/stream', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('first ');
+      setTimeout(() => res.end('last'), 300);
+    });
+    const t = await buildTestApp();
+    const server = createHttpServer(app, t.deps.logger, {
+      maxHeaderBytes: 8192,
+      lameDuckMs: 0,
+      shutdownTimeoutMs: 5000,
+    });
+    const port = await server.listen(0, '127.0.0.1');
+    const res = await fetch(`http://127.0.0.1:${port}/stream`);
+    expect(server.inFlight).toBe(1);
+    await expect(server.shutdown()).resolves.toBe(true);
+    expect(await res.text()).toBe('first last');
+    expect(server.inFlight).toBe(0);
+  });
+
+  it('when finished responses pile up, then none is kept: in-flight counts only unfinished ones', async () => {
+    const t = await buildTestApp();
+    const { http: server, port } = await listening(t);
+    for (let i = 0; i < 5; i++) await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(server.inFlight).toBe(0);
+    await server.shutdown();
+  });
+
+  it('when the port is taken, then listen rejects instead of crashing', async () => {
+    const t = await buildTestApp();
+    const first = await listening(t);
+    const second = createHttpServer(t.app, t.deps.logger, {
+      maxHeaderBytes: 8192,
+      lameDuckMs: 0,
+      shutdownTimeoutMs: 1000,
+    });
+    await expect(second.listen(first.port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await first.http.shutdown();
+  });
+
   it('when shutdown starts during a request, then that request completes, new connections are refused, and shutdown reports a clean drain', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -118,5 +262,14 @@ describe('graceful shutdown', () => {
     await inHandler;
     await expect(server.shutdown()).resolves.toBe(false);
     expect(await hanging).toHaveProperty('message', 'fetch failed');
+    expect(t.logs.entries()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          level: 'warn',
+          msg: 'shutdown timed out; closing remaining connections',
+          timeoutMs: 200,
+        }),
+      ]),
+    );
   });
 });

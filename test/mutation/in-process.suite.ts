@@ -4,6 +4,8 @@
 // files run unchanged, in one module registry.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { memoiseValidatorRouteMatchers } from '../../src/http/contract/validator-route-cache';
+import { sharedContract, sharedHashPool } from '../helpers/test-app';
 
 const TEST = path.resolve(__dirname, '..');
 const files = [
@@ -16,6 +18,15 @@ const files = [
   // The listening server runs in this process too; dist/ and containers never see a mutant.
   path.join(TEST, 'integration', 'server.test.ts'),
 ];
+
+// What the helpers cache for the whole run is computed here, outside any test, so Stryker
+// counts the code behind it as static and tests its mutants against every test, rather than
+// crediting only the first test that happened to fill the cache.
+beforeAll(async () => {
+  await sharedContract();
+  sharedHashPool();
+  memoiseValidatorRouteMatchers();
+});
 
 for (const file of files) {
   describe(path.relative(TEST, file), () => {

@@ -26,7 +26,7 @@ describe('answerFor', () => {
       headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
       log: { message: 'token refused', fields: { reason: 'claim_missing', claim: 'jti' } },
     });
-    expect(answerFor(new InvalidTokenError('expired'))?.log).toEqual({
+    expect(answerFor(new InvalidTokenError('expired'))?.log).toStrictEqual({
       message: 'token refused',
       fields: { reason: 'expired' },
     });
@@ -97,6 +97,23 @@ describe('answerFor', () => {
     ['a status below 400', { status: 302 }],
   ])('leaves %s unanswered, for the bare 500', (_why, err) => {
     expect(answerFor(err)).toBeUndefined();
+  });
+
+  it('answers a 400 with validation errors about the request as FastAPI items, and a 400 without them as a plain detail', () => {
+    expect(
+      answerFor({
+        status: 400,
+        errors: [{ path: '/body/username', message: 'x', errorCode: 'required.openapi.validation' }],
+      }),
+    ).toEqual({
+      status: 422,
+      body: { detail: [{ loc: ['body', 'username'], msg: 'field required', type: 'value_error.missing' }] },
+    });
+    expect(answerFor({ status: 400, errors: [{ path: 'multipart', message: 'Unexpected end of form' }] })).toEqual({
+      status: 400,
+      body: { detail: 'Bad Request' },
+    });
+    expect(answerFor({ status: 400 })).toEqual({ status: 400, body: { detail: 'Bad Request' } });
   });
 
   it('shares one 404 answer for unknown routes and switched-off resources', () => {

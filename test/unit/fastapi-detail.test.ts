@@ -148,6 +148,55 @@ describe('toValidationDetail over the real validator', () => {
     expect(toValidationDetail([{ path: 'multipart', message: 'Unexpected end of form', errorCode: 'x' }])).toEqual([]);
   });
 
+  it.each<[string, ValidatorError, ValidationItem]>([
+    [
+      'the message is missing',
+      { path: '/body/x', errorCode: 'const.openapi.validation' },
+      { loc: ['body', 'x'], msg: 'invalid value', type: 'value_error' },
+    ],
+    [
+      'the error code is missing',
+      { path: '/body/x', message: 'odd' },
+      { loc: ['body', 'x'], msg: 'odd', type: 'value_error' },
+    ],
+    [
+      'a minLength message has no number',
+      { path: '/body/x', message: 'too short', errorCode: 'minLength.openapi.validation' },
+      {
+        loc: ['body', 'x'],
+        msg: 'ensure this value has at least ? characters',
+        type: 'value_error.any_str.min_length',
+      },
+    ],
+    [
+      'a maxLength message has no number',
+      { path: '/body/x', message: 'too long', errorCode: 'maxLength.openapi.validation' },
+      { loc: ['body', 'x'], msg: 'ensure this value has at most ? characters', type: 'value_error.any_str.max_length' },
+    ],
+    [
+      'a pattern message names no pattern',
+      { path: '/body/x', message: 'bad form', errorCode: 'pattern.openapi.validation' },
+      { loc: ['body', 'x'], msg: 'bad form', type: 'value_error.str.regex' },
+    ],
+    [
+      'a type message names an unknown type',
+      { path: '/body/x', message: 'must be null', errorCode: 'type.openapi.validation' },
+      { loc: ['body', 'x'], msg: 'must be null', type: 'type_error' },
+    ],
+    [
+      'the path has a name ending in digits',
+      { path: '.body.item12', message: 'x', errorCode: 'required.openapi.validation' },
+      { loc: ['body', 'item12'], msg: 'field required', type: 'value_error.missing' },
+    ],
+    [
+      'the path has an index',
+      { path: '/query/ids/3', message: 'x', errorCode: 'required.openapi.validation' },
+      { loc: ['query', 'ids', 3], msg: 'field required', type: 'value_error.missing' },
+    ],
+  ])('when %s, then the item still says what it can', (_why, error, item) => {
+    expect(toValidationDetail([error])).toEqual([item]);
+  });
+
   it('when ajv reports a keyword this table does not know, then its message is kept with type value_error', () => {
     expect(
       toValidationDetail([
@@ -213,6 +262,22 @@ describe('ruleItem: the domain rules in FastAPI words', () => {
         loc: ['body', 'username'],
         msg: 'the username mixes letters of different scripts (for example Latin and Cyrillic), which makes look-alike names; use one script (UTS #39)',
         type: 'value_error.username.mixed_script',
+      },
+    ],
+    [
+      ['password', 'min_length'],
+      {
+        loc: ['body', 'password'],
+        msg: 'ensure this value has at least ? characters',
+        type: 'value_error.any_str.min_length',
+      },
+    ],
+    [
+      ['password', 'max_length'],
+      {
+        loc: ['body', 'password'],
+        msg: 'ensure this value has at most ? characters',
+        type: 'value_error.any_str.max_length',
       },
     ],
   ])('%j', (args, item) => {

@@ -31,6 +31,14 @@ describe('Argon2idHasher (OWASP Password Storage Cheat Sheet)', () => {
     expect(hasher.needsRehash(phc)).toBe(false);
     expect(stronger.needsRehash(phc)).toBe(true);
     expect(stronger.needsRehash('$2b$10$abcdefghijklmnopqrstuv')).toBe(true);
+    // Each parameter on its own.
+    const salt = 'c29tZXNhbHRzb21lc2FsdA';
+    const digest = 'ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGk';
+    expect(hasher.needsRehash(`$argon2id$v=19$m=19456,t=2,p=1$${salt}$${digest}`)).toBe(false);
+    expect(hasher.needsRehash(`$argon2id$v=19$m=65536,t=2,p=1$${salt}$${digest}`)).toBe(true);
+    expect(hasher.needsRehash(`$argon2id$v=19$m=19456,t=3,p=1$${salt}$${digest}`)).toBe(true);
+    expect(hasher.needsRehash(`$argon2id$v=19$m=19456,t=2,p=2$${salt}$${digest}`)).toBe(true);
+    expect(hasher.needsRehash(`$argon2i$v=19$m=19456,t=2,p=1$${salt}$${digest}`)).toBe(true);
   });
 
   it('never blocks the event loop: other callbacks run while a hash is computed', async () => {
@@ -46,5 +54,15 @@ describe('Argon2idHasher (OWASP Password Storage Cheat Sheet)', () => {
     done = true;
     // A synchronous hash would finish before the first setImmediate could run.
     expect(ticks).toBeGreaterThan(1);
+  });
+
+  it('verifies unknown users against a real argon2id hash in the same pool, so they take as long (OWASP Authentication)', async () => {
+    const pool = sharedHashPool();
+    const verified: string[] = [];
+    const counting = Object.create(pool) as typeof pool;
+    counting.verify = (phc: string, password: string) => (verified.push(phc), pool.verify(phc, password));
+    const dummyUser = await Argon2idHasher.create(counting, OWASP_ARGON2ID_MINIMUM);
+    await dummyUser.verifyDummy('whatever was typed');
+    expect(verified).toEqual([expect.stringMatching(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)]);
   });
 });

@@ -57,6 +57,8 @@ describe('TokenService', () => {
   // service translates, so an upstream rewording fails here instead of becoming 'unverifiable'.
   it.each<[why: string, token: () => string, reason: string]>([
     ['longer than 4096 characters, refused before parsing', () => 'a'.repeat(4097), 'too_long'],
+    ['exactly 4096 characters: parsed, not refused for its length', () => 'a'.repeat(4096), 'malformed'],
+    ['nothing at all', () => '', 'unverifiable'],
     ['not three segments', () => 'abc', 'malformed'],
     ['segments that are not JSON', () => 'not.a.jwt', 'malformed'],
     [

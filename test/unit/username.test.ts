@@ -77,6 +77,8 @@ describe('usernames (RFC 8265 UsernameCaseMapped)', () => {
 
   it('when the name breaks the length or character rule after preparation, then username_form', () => {
     expect(ruleOf('ab')).toBe('username_form');
+    expect(ruleOf('abc')).toBe('accepted');
+    expect(ruleOf('a'.repeat(64))).toBe('accepted');
     expect(ruleOf('a'.repeat(65))).toBe('username_form');
     expect(ruleOf('li cat')).toBe('username_character');
     expect(ruleOf('li/cat')).toBe('username_form');

@@ -29,18 +29,33 @@ export type JsonResponse<Op extends OperationId, S extends JsonStatus<Op>> = Res
   : never;
 
 /**
+ * The types above are only as good as the routing: a handler wired to another operation
+ * would read and answer with the wrong shapes. express-openapi-validator records the
+ * operation it routed a request to; this checks it is the one the handler names.
+ */
+function assertRoutedTo(req: Request, operation: OperationId): void {
+  const routed = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+  if (routed !== operation) {
+    throw new Error(`the handler for ${operation} was routed a request for ${routed ?? 'no operation'}`);
+  }
+}
+
+/**
  * The body of a request to `Op`. express-openapi-validator has checked it against the
  * contract before any handler runs, so this is the one place that asserts its type.
  */
-export const requestBody = <Op extends OperationId>(req: Request, _operation: Op): RequestBody<Op> =>
-  req.body as RequestBody<Op>;
+export function requestBody<Op extends OperationId>(req: Request, operation: Op): RequestBody<Op> {
+  assertRoutedTo(req, operation);
+  return req.body as RequestBody<Op>;
+}
 
 /** Answers `Op` with `status` and a body of the type the contract declares for it. */
 export function reply<Op extends OperationId, S extends JsonStatus<Op>>(
   res: Response,
-  _operation: Op,
+  operation: Op,
   status: S,
   body: JsonResponse<Op, S>,
 ): void {
+  assertRoutedTo(res.req, operation);
   res.status(status).json(body);
 }

@@ -25,10 +25,7 @@ export function memoiseValidatorRouteMatchers(): { pathToRegexp: PathToRegexp } 
   const cache = new Map<string, unknown>();
   const memoised = (route: unknown, options: object = {}): unknown => {
     if (typeof route !== 'string') return original(route, options);
-    const { sensitive, strict } = options as { sensitive?: boolean; strict?: boolean };
-    const key = Object.keys(options).every((k) => k === 'sensitive' || k === 'strict')
-      ? `${route}\0${sensitive === true}\0${strict === true}`
-      : `${route}\0${JSON.stringify(options)}`;
+    const key = `${route}\0${JSON.stringify(options)}`;
     let compiled = cache.get(key);
     if (compiled === undefined) {
       compiled = original(route, options);

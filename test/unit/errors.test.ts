@@ -1,0 +1,71 @@
+// Errors as data: stable codes (the audit trail and metrics key on them) and messages that
+// state the facts, for stack traces in logs.
+import {
+  HashingBusyError,
+  InvalidCredentialsError,
+  InvalidTokenError,
+  RuleViolationError,
+  ThrottleStateFullError,
+  TooManyAttemptsError,
+  UsernameTakenError,
+} from '../../src/domain/errors';
+import { NotAuthenticatedError, UnsupportedGrantTypeError } from '../../src/http/http-errors';
+
+describe('errors', () => {
+  it.each<[Error & { code: string }, string, string, string]>([
+    [
+      new RuleViolationError('password', 'min_length', 12),
+      'RuleViolationError',
+      'ERR_RULE_VIOLATED',
+      'password breaks the min_length rule (limit 12)',
+    ],
+    [
+      new RuleViolationError('password', 'common'),
+      'RuleViolationError',
+      'ERR_RULE_VIOLATED',
+      'password breaks the common rule',
+    ],
+    [new UsernameTakenError(), 'UsernameTakenError', 'ERR_USERNAME_TAKEN', 'Username already exists'],
+    [
+      new InvalidCredentialsError(),
+      'InvalidCredentialsError',
+      'ERR_INVALID_CREDENTIALS',
+      'Incorrect username or password',
+    ],
+    [
+      new InvalidTokenError('claim_missing', 'jti'),
+      'InvalidTokenError',
+      'ERR_TOKEN_REFUSED',
+      'token refused: claim_missing (jti)',
+    ],
+    [new InvalidTokenError('expired'), 'InvalidTokenError', 'ERR_TOKEN_REFUSED', 'token refused: expired'],
+    [
+      new TooManyAttemptsError(30, 'login'),
+      'TooManyAttemptsError',
+      'ERR_TOO_MANY_ATTEMPTS',
+      'too many login attempts; retry after 30 s',
+    ],
+    [
+      new HashingBusyError(1),
+      'HashingBusyError',
+      'ERR_HASHING_BUSY',
+      'password hashing is at capacity; retry after 1 s',
+    ],
+    [
+      new ThrottleStateFullError(60),
+      'ThrottleStateFullError',
+      'ERR_THROTTLE_STATE_FULL',
+      'throttle state is full; retry after 60 s',
+    ],
+    [new NotAuthenticatedError(), 'NotAuthenticatedError', 'ERR_NOT_AUTHENTICATED', 'no Bearer credentials'],
+    [
+      new UnsupportedGrantTypeError('client_credentials'),
+      'UnsupportedGrantTypeError',
+      'ERR_UNSUPPORTED_GRANT_TYPE',
+      'unsupported grant_type "client_credentials"',
+    ],
+  ])('%s has its name, stable code and message', (err, name, code, message) => {
+    expect(err).toBeInstanceOf(Error);
+    expect({ name: err.name, code: err.code, message: err.message }).toEqual({ name, code, message });
+  });
+});
