@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// EXPERIMENT, not part of `npm run bench`: GET /protected latency while argon2id saturates
-// the CPU, with the hashing on libuv's pool (as the service does) or in worker threads,
-// niced or not (see hash-isolation-server.mjs).
+// HISTORY: the study behind src/domain/argon2-pool.ts (niced worker threads), kept to rerun
+// the comparison; the service no longer hashes on libuv's pool. Not part of `npm run bench`:
+// GET /protected latency while argon2id saturates the CPU, with the hashing on libuv's pool,
+// in worker threads, or in niced worker threads (see hash-isolation-server.mjs).
 //   node bench/experiments/hash-isolation.mjs [--duration=8] [--rounds=2]
 /* global process */
 import { randomBytes } from 'node:crypto';

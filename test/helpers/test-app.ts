@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createApp } from '../../src/http/app';
 import { loadContract, type Contract } from '../../src/http/contract/contract';
 import { Argon2Pool } from '../../src/domain/argon2-pool';
+import { Argon2idHasher } from '../../src/domain/password-hasher';
 import { createLogger } from '../../src/logger';
 
 /** TEST FIXTURE ONLY, never a real secret: 44 random-looking bytes (the weak-secret rules refuse "secret"). */
@@ -67,6 +68,18 @@ let pool: Argon2Pool | undefined;
 export const sharedHashPool = (): Argon2Pool =>
   (pool ??= new Argon2Pool({ threads: 2, queueLimit: 1000, niceIncrement: 0 }));
 
+const hashers = new Map<string, Promise<Argon2idHasher>>();
+/**
+ * One hasher per argon2 parameter set per test file: creating one hashes a random dummy
+ * password, which would otherwise cost every app a full argon2id run.
+ */
+export const sharedHasher = (params: Config['password']['argon2']): Promise<Argon2idHasher> => {
+  const key = JSON.stringify(params);
+  let hasher = hashers.get(key);
+  if (!hasher) hashers.set(key, (hasher = Argon2idHasher.create(sharedHashPool(), params)));
+  return hasher;
+};
+
 let contractPromise: Promise<Contract> | undefined;
 /** The contract is immutable; load and check it once per test file. */
 export const sharedContract = (): Promise<Contract> => (contractPromise ??= loadContract());
@@ -84,6 +97,8 @@ export async function buildTestApp(
     clock: clock.now,
     contract: overrides.contract ?? (await sharedContract()),
     hashPool: overrides.hashPool ?? sharedHashPool(),
+    // A caller's own pool gets its own hasher (tests of a busy pool need theirs to be busy).
+    hasher: overrides.hasher ?? (overrides.hashPool ? undefined : await sharedHasher(config.password.argon2)),
   });
   return { app: createApp(deps), deps, config, clock, logs };
 }
