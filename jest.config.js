@@ -32,7 +32,7 @@ module.exports = {
   collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/http/contract/openapi-types.ts'],
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
-  // Enforced by `npm test` (which passes --coverage) and so by CI: a little under what the
-  // suite reached when this was set (statements 97.0, branches 91.3, functions 96.9).
-  coverageThreshold: { global: { statements: 95, branches: 89, functions: 95, lines: 95 } },
+  // Enforced by `npm test` (a full run passes --coverage) and so by CI: a little under what
+  // the suite reached when this was set (statements 97.7, branches 95.9, functions 96.0).
+  coverageThreshold: { global: { statements: 96, branches: 94, functions: 95, lines: 96 } },
 };
