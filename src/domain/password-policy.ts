@@ -15,11 +15,23 @@ export function normalizePassword(raw: string): string {
   return raw.normalize('NFKC');
 }
 
+/** The normalised form of each list, computed once per list however many policies use it. */
+const normalisedLists = new WeakMap<object, ReadonlySet<string>>();
+
+function normalisedList(list: Iterable<string>): ReadonlySet<string> {
+  let set = normalisedLists.get(list);
+  if (!set) {
+    set = new Set([...list].map((p) => p.normalize('NFKC').toLowerCase()));
+    normalisedLists.set(list, set);
+  }
+  return set;
+}
+
 export class PasswordPolicy {
   private readonly common: ReadonlySet<string>;
 
   constructor(private readonly options: PasswordPolicyOptions) {
-    this.common = new Set([...options.commonPasswords].map((p) => p.normalize('NFKC').toLowerCase()));
+    this.common = normalisedList(options.commonPasswords);
   }
 
   get commonPasswordCount(): number {

@@ -1,6 +1,6 @@
 // openapi.yaml routes requests: every operationId maps to one handler. The check runs at
 // start-up, so a contract and a handler map that disagree never serve a request.
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Contract } from './contract';
 
 export type OperationHandlers = Readonly<Record<string, RequestHandler>>;
@@ -26,19 +26,33 @@ interface ApiDocPaths {
   readonly paths?: Readonly<Record<string, unknown>>;
 }
 
+const HANDLERS = Symbol('operationHandlers');
+type RoutedRequest = Request & { [HANDLERS]?: OperationHandlers };
+
+/** Gives `req` the handler map of the app it arrived at (see operationDispatcher). */
+export function useHandlers(req: Request, handlers: OperationHandlers): void {
+  (req as RoutedRequest)[HANDLERS] = handlers;
+}
+
 /**
- * express-openapi-validator's `operationHandlers.resolver`: finds the handler for the
- * operationId of the matched route (EOV example 5-custom-operation-resolver).
+ * express-openapi-validator's `operationHandlers.resolver` (EOV example
+ * 5-custom-operation-resolver). It resolves each route to its operationId once, and returns a
+ * handler that runs that operation's handler from the map of the app the request arrived at.
+ * So one compiled validator can serve every app built from the same contract in a process.
  */
-export function operationResolver(
-  handlers: OperationHandlers,
-): (basePath: string, route: ResolvedRoute, apiDoc: ApiDocPaths) => RequestHandler {
+export function operationDispatcher(): (basePath: string, route: ResolvedRoute, apiDoc: ApiDocPaths) => RequestHandler {
   return (_basePath, route, apiDoc) => {
     const item = apiDoc.paths?.[route.openApiRoute] as Record<string, { operationId?: string } | undefined> | undefined;
     const operationId = item?.[route.method.toLowerCase()]?.operationId;
-    const handler =
-      operationId !== undefined && Object.hasOwn(handlers, operationId) ? handlers[operationId] : undefined;
-    if (!handler) throw new Error(`no handler for ${route.method} ${route.openApiRoute}`);
-    return handler;
+    if (operationId === undefined) throw new Error(`no operationId for ${route.method} ${route.openApiRoute}`);
+    return (req, res, next) => {
+      const handlers = (req as RoutedRequest)[HANDLERS];
+      const handler = handlers && Object.hasOwn(handlers, operationId) ? handlers[operationId] : undefined;
+      if (!handler) {
+        next(new Error(`no handler for ${operationId}`));
+        return;
+      }
+      return handler(req, res, next);
+    };
   };
 }

@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Contract } from './contract';
 import { composeMiddleware } from './compose-middleware';
-import { checkHandlers, operationResolver, type OperationHandlers } from './operation-routing';
+import { checkHandlers, operationDispatcher, useHandlers, type OperationHandlers } from './operation-routing';
 import { memoiseValidatorRouteMatchers } from './validator-route-cache';
 
 export interface ContractValidatorOptions {
@@ -13,28 +13,56 @@ export interface ContractValidatorOptions {
   readonly bodyLimitBytes: number;
 }
 
+/**
+ * Compiled validators per contract and options. express-openapi-validator compiles a JSON
+ * schema validator for every request and response it checks; the handler map is looked up
+ * per request (operationDispatcher), so apps built from one contract in one process (tests
+ * build hundreds) share one compiled set instead of each compiling its own.
+ */
+const compiled = new WeakMap<Contract, Map<string, RequestHandler>>();
+
+function compiledValidator(
+  contract: Contract,
+  { validateResponses, bodyLimitBytes }: ContractValidatorOptions,
+): RequestHandler {
+  const key = `${validateResponses}:${bodyLimitBytes}`;
+  let byOptions = compiled.get(contract);
+  if (!byOptions) compiled.set(contract, (byOptions = new Map<string, RequestHandler>()));
+  let validator = byOptions.get(key);
+  if (!validator) {
+    validator = composeMiddleware(
+      OpenApiValidator.middleware({
+        apiSpec: contract.document,
+        // Checked once at start-up by loadContract(); not again on the first request.
+        validateApiSpec: false,
+        // As FastAPI: report every bad field at once, and ignore unknown query parameters
+        // (clients of the original may send some).
+        validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
+        validateResponses,
+        // Bearer tokens are verified by the handlers: the validator's check neither verifies
+        // them nor sends the WWW-Authenticate challenge RFC 6750 §3 requires.
+        validateSecurity: false,
+        fileUploader: { limits: { fieldSize: bodyLimitBytes, fields: 20, files: 0, parts: 20 } },
+        // Stryker disable next-line StringLiteral: a custom resolver receives basePath and ignores it.
+        operationHandlers: { basePath: '', resolver: operationDispatcher() },
+      }),
+    );
+    byOptions.set(key, validator);
+  }
+  return validator;
+}
+
 /** Throws at start-up when the handler map and the contract's operations disagree. */
 export function contractValidator(
   contract: Contract,
   handlers: OperationHandlers,
-  { validateResponses, bodyLimitBytes }: ContractValidatorOptions,
+  options: ContractValidatorOptions,
 ): RequestHandler {
   checkHandlers(contract, handlers);
   memoiseValidatorRouteMatchers();
-  return composeMiddleware(
-    OpenApiValidator.middleware({
-      apiSpec: contract.document,
-      // Checked once at start-up by loadContract(); not again on the first request.
-      validateApiSpec: false,
-      // As FastAPI: report every bad field at once, and ignore unknown query parameters
-      // (clients of the original may send some).
-      validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
-      validateResponses,
-      // Bearer tokens are verified by the handlers: the validator's check neither verifies
-      // them nor sends the WWW-Authenticate challenge RFC 6750 §3 requires.
-      validateSecurity: false,
-      fileUploader: { limits: { fieldSize: bodyLimitBytes, fields: 20, files: 0, parts: 20 } },
-      operationHandlers: { basePath: '', resolver: operationResolver(handlers) },
-    }),
-  );
+  const validator = compiledValidator(contract, options);
+  return (req, res, next) => {
+    useHandlers(req, handlers);
+    validator(req, res, next);
+  };
 }
