@@ -145,14 +145,28 @@ export class AccountService {
     }
 
     await reservation.succeeded();
-    if (hasher.needsRehash(user.passwordHash)) {
-      await users.updatePasswordHash(user.usernameKey, await hasher.hash(normalized));
-      events.record({ type: 'password_rehashed', username: user.username });
-    }
+    if (hasher.needsRehash(user.passwordHash)) await this.rehash(user, normalized);
     const issued = tokens.issueAccessToken(user.username);
     events.record({ type: 'login', outcome: 'success', username: user.username, ip });
     events.record({ type: 'token_issued', username: user.username, jti: issued.jti });
     return issued;
+  }
+
+  /**
+   * Upgrades a stored hash to the current parameters. Best effort: when hashing is at
+   * capacity the login still succeeds, and the next one upgrades the hash.
+   */
+  private async rehash(user: User, normalizedPassword: string): Promise<void> {
+    const { users, hasher, events } = this.deps;
+    let passwordHash: string;
+    try {
+      passwordHash = await hasher.hash(normalizedPassword);
+    } catch (err) {
+      if (err instanceof HashingBusyError) return;
+      throw err;
+    }
+    await users.updatePasswordHash(user.usernameKey, passwordHash);
+    events.record({ type: 'password_rehashed', username: user.username });
   }
 
   /** The user a Bearer token speaks for; throws InvalidTokenError for any refusal. */

@@ -1,4 +1,5 @@
 // How passwords are stored and checked: argon2id, re-hashing, and the dummy verification.
+import { HashingBusyError } from '../../src/domain/errors';
 import { Argon2idHasher, type PasswordHasher } from '../../src/domain/password-hasher';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import { PASSWORD, signup, login } from '../helpers/accounts';
@@ -41,5 +42,25 @@ describe('password storage (OWASP Password Storage Cheat Sheet)', () => {
     expect(calls).toEqual(['dummy']);
     await login(t.app, 'exists', 'wrong password!').expect(401);
     expect(calls).toEqual(['dummy', 'verify']);
+  });
+
+  it('when the upgrade of a stored hash finds hashing at capacity, then the login still succeeds and the next login upgrades it', async () => {
+    const users = new MemoryUserStore();
+    const before = await buildTestApp({}, { users });
+    await signup(before.app, 'patient').expect(200);
+    const stronger = await Argon2idHasher.create(sharedHashPool(), { memoryCost: 19456, timeCost: 3, parallelism: 1 });
+    let busy = true;
+    const hasher: PasswordHasher = {
+      hash: (p) => (busy ? Promise.reject(new HashingBusyError(1)) : stronger.hash(p)),
+      verify: (h, p) => stronger.verify(h, p),
+      needsRehash: (h) => stronger.needsRehash(h),
+      verifyDummy: (p) => stronger.verifyDummy(p),
+    };
+    const after = await buildTestApp({ ARGON2_TIME_COST: '3' }, { users, hasher });
+    await login(after.app, 'patient').expect(200);
+    expect((await users.findByKey('patient'))?.passwordHash).toMatch(/m=19456,t=2,p=1/);
+    busy = false;
+    await login(after.app, 'patient').expect(200);
+    expect((await users.findByKey('patient'))?.passwordHash).toMatch(/m=19456,t=3,p=1/);
   });
 });
