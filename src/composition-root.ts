@@ -9,6 +9,7 @@ import { auditSink } from './audit-log';
 import type { Config } from './config';
 import { MemoryAttemptCounter } from './data-access/memory-attempt-counter';
 import { MemoryRevocationStore } from './data-access/memory-revocation-store';
+import { MemorySessionStore } from './data-access/memory-session-store';
 import { MemoryUserStore } from './data-access/memory-user-store';
 import { AccountService } from './domain/account-service';
 import type { AttemptCounter } from './domain/attempt-counter';
@@ -19,6 +20,8 @@ import { Argon2idHasher, type PasswordHasher } from './domain/password-hasher';
 import { PasswordPolicy } from './domain/password-policy';
 import { RateLimiter } from './domain/rate-limiter';
 import type { RevocationStore } from './domain/revocation-store';
+import { SessionService } from './domain/session-service';
+import type { SessionStore } from './domain/session-store';
 import { TokenService } from './domain/token-service';
 import type { UserStore } from './domain/user-store';
 import type { AppParts } from './http/app';
@@ -45,6 +48,7 @@ export interface DependencyOverrides {
   readonly users?: UserStore;
   readonly attempts?: AttemptCounter;
   readonly revocations?: RevocationStore;
+  readonly sessions?: SessionStore;
   readonly hasher?: PasswordHasher;
   readonly hashPool?: Argon2Pool;
   readonly contract?: Contract;
@@ -102,6 +106,29 @@ export async function createDependencies(
     ...(metrics ? [metrics.events] : []),
     ...(overrides.events ? [overrides.events] : []),
   );
+  const tokens = new TokenService({
+    // A KeyObject, not a string: jsonwebtoken then skips its per-call key parsing (~25x faster).
+    key: createSecretKey(secret),
+    algorithm: config.jwt.algorithm,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.jwt.accessTokenTtlSeconds,
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
+    clock,
+  });
+  const sessions = new SessionService({
+    sessions: overrides.sessions ?? new MemorySessionStore(clock),
+    users,
+    tokens,
+    policy: {
+      lifetimeMs: config.sessions.lifetimeSeconds * 1000,
+      idleTimeoutMs:
+        config.sessions.idleTimeoutSeconds === undefined ? undefined : config.sessions.idleTimeoutSeconds * 1000,
+      maxPerUser: config.sessions.maxPerUser,
+    },
+    events,
+    clock,
+  });
   const accounts = new AccountService({
     users,
     hasher,
@@ -109,16 +136,8 @@ export async function createDependencies(
       minLength: config.password.minLength,
       commonPasswords: dictionary['passwords-common'],
     }),
-    tokens: new TokenService({
-      // A KeyObject, not a string: jsonwebtoken then skips its per-call key parsing (~25x faster).
-      key: createSecretKey(secret),
-      algorithm: config.jwt.algorithm,
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      ttlSeconds: config.jwt.accessTokenTtlSeconds,
-      clockToleranceSeconds: config.jwt.clockToleranceSeconds,
-      clock,
-    }),
+    tokens,
+    sessions,
     revocations: overrides.revocations ?? new MemoryRevocationStore(clock),
     loginLimiter: new RateLimiter(attempts, clock, 'login', rl.enabled),
     signupLimiter: new RateLimiter(attempts, clock, 'signup', rl.enabled),
@@ -153,6 +172,7 @@ export async function createDependencies(
     logger,
     contract,
     accounts,
+    sessions,
     isReady,
     lifecycle,
     metrics,

@@ -53,6 +53,10 @@ const envSchema = z
     JWT_AUDIENCE: text('jwt-auth-service'),
     ACCESS_TOKEN_EXPIRE_MINUTES: integer(1, 24 * 60, 30),
     JWT_CLOCK_TOLERANCE_SECONDS: integer(0, 300, 5),
+    REFRESH_TOKEN_EXPIRE_DAYS: integer(1, 365, 14),
+    // 0: no idle timeout.
+    REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES: integer(0, 365 * 24 * 60, 0),
+    SESSIONS_MAX_PER_USER: integer(1, 1000, 50),
     PASSWORD_MIN_LENGTH: integer(8, 64, 8),
     ARGON2_MEMORY_KIB: integer(19456, 4 * 1024 * 1024, 19456),
     ARGON2_TIME_COST: integer(2, 100, 2),
@@ -85,6 +89,14 @@ const envSchema = z
     METRICS_PORT: integer(0, 65535, 9000),
   })
   .superRefine((env, ctx) => {
+    const idle = env.REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES;
+    if (idle !== 0 && idle <= env.ACCESS_TOKEN_EXPIRE_MINUTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES'],
+        message: `must be longer than ACCESS_TOKEN_EXPIRE_MINUTES (${env.ACCESS_TOKEN_EXPIRE_MINUTES}), or 0 for none: a client that refreshes when its access token expires would otherwise always find its session timed out`,
+      });
+    }
     if (env.JWT_SECRET !== undefined && env.JWT_SECRET_FILE !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -106,6 +118,13 @@ export interface Config {
     readonly audience: string;
     readonly accessTokenTtlSeconds: number;
     readonly clockToleranceSeconds: number;
+  };
+  readonly sessions: {
+    /** Absolute session lifetime from the login (REFRESH_TOKEN_EXPIRE_DAYS). */
+    readonly lifetimeSeconds: number;
+    /** A session not refreshed for this long ends; undefined: never. */
+    readonly idleTimeoutSeconds: number | undefined;
+    readonly maxPerUser: number;
   };
   readonly password: {
     readonly minLength: number;
@@ -255,6 +274,12 @@ export function loadConfig(
       audience: e.JWT_AUDIENCE,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
       clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
+    },
+    sessions: {
+      lifetimeSeconds: e.REFRESH_TOKEN_EXPIRE_DAYS * 86_400,
+      idleTimeoutSeconds:
+        e.REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES === 0 ? undefined : e.REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES * 60,
+      maxPerUser: e.SESSIONS_MAX_PER_USER,
     },
     password: {
       minLength: e.PASSWORD_MIN_LENGTH,

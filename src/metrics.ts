@@ -64,6 +64,25 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const refreshes = new Counter({
+    name: 'auth_token_refreshes_total',
+    help: 'Refresh-token grants by outcome (success, failure)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const sessionsEnded = new Counter({
+    name: 'auth_sessions_ended_total',
+    help: 'Sessions ended before their time, by reason (logout, refresh_token_reused, password_changed...)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const passwordChanges = new Counter({
+    name: 'auth_password_changes_total',
+    help: 'Password changes by outcome (success, failure, throttled)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+
   const observeRequest: RequestObserver = (req, res, seconds) => {
     const route =
       (req as OpenApiRequest).openapi?.openApiRoute ?? (req.path.startsWith('/docs') ? '/docs' : 'unmatched');
@@ -89,6 +108,16 @@ export function createMetrics(): Metrics {
           break;
         case 'password_rehashed':
           rehashed.inc();
+          break;
+        case 'token_refreshed':
+          refreshes.inc({ outcome: event.outcome });
+          break;
+        case 'session_ended':
+          sessionsEnded.inc({ reason: event.reason });
+          break;
+        case 'password_change':
+          passwordChanges.inc({ outcome: event.outcome });
+          if (event.outcome === 'throttled') rateLimited.inc({ scope: 'login' });
           break;
       }
     },

@@ -11,12 +11,14 @@ import {
   ThrottleStateFullError,
   TooManyAttemptsError,
   UsernameTakenError,
+  WrongCurrentPasswordError,
 } from './errors';
 import type { PasswordHasher } from './password-hasher';
 import { normalizePassword, type PasswordPolicy } from './password-policy';
 import type { LimitRule, RateLimiter, Reservation } from './rate-limiter';
 import type { RevocationStore } from './revocation-store';
-import type { IssuedToken, TokenService } from './token-service';
+import { looksLikeRefreshToken, type ClientInfo, type IssuedTokens, type SessionService } from './session-service';
+import type { TokenService } from './token-service';
 import type { User, UserStore } from './user-store';
 import { loginKey, prepareNewUsername, usernameKey } from './username';
 
@@ -35,6 +37,7 @@ export interface AccountServiceDeps {
   readonly policy: PasswordPolicy;
   readonly tokens: TokenService;
   readonly revocations: RevocationStore;
+  readonly sessions: SessionService;
   readonly loginLimiter: RateLimiter;
   readonly signupLimiter: RateLimiter;
   readonly limits: {
@@ -45,6 +48,12 @@ export interface AccountServiceDeps {
   readonly nameDigest: (name: string) => string;
   readonly events: AuthEventSink;
   readonly clock: Clock;
+}
+
+/** Whom a valid access token speaks for, and in which session. */
+export interface Principal {
+  readonly user: User;
+  readonly sessionId: string;
 }
 
 /** Every name that cannot be an account shares this one throttle bucket. */
@@ -99,23 +108,14 @@ export class AccountService {
    * names that cannot exist share one bucket and the dummy verification, and the strict
    * limit is per account and address, so nobody can lock an owner out from elsewhere.
    */
-  async login(rawUsername: string, password: string, ip: string): Promise<IssuedToken> {
-    const { users, hasher, tokens, loginLimiter, limits, events, nameDigest } = this.deps;
+  async login(rawUsername: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    const { users, hasher, sessions, events, nameDigest } = this.deps;
+    const ip = client.address;
     const key = loginKey(rawUsername);
     const account = key ?? NO_SUCH_NAME;
-    const address = throttleAddress(ip);
     let reservation: Reservation;
     try {
-      reservation = await loginLimiter.reserve([
-        { name: 'login:address', parts: [address], rule: limits.login.perAddress, clearOnSuccess: false },
-        {
-          name: 'login:account+address',
-          parts: [account, address],
-          rule: limits.login.perAccountAndAddress,
-          clearOnSuccess: true,
-        },
-        { name: 'login:account', parts: [account], rule: limits.login.perAccount, clearOnSuccess: false },
-      ]);
+      reservation = await this.reserveLoginAttempt(account, ip);
     } catch (err) {
       if (err instanceof TooManyAttemptsError) {
         events.record({ type: 'login', outcome: 'throttled', usernameDigest: nameDigest(account), ip });
@@ -146,10 +146,63 @@ export class AccountService {
 
     await reservation.succeeded();
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user, normalized);
-    const issued = tokens.issueAccessToken(user.username);
     events.record({ type: 'login', outcome: 'success', username: user.username, ip });
-    events.record({ type: 'token_issued', username: user.username, jti: issued.jti });
-    return issued;
+    return sessions.start(user, client);
+  }
+
+  /**
+   * Changes the caller's password. The current password is checked under the login limits
+   * (a stolen access token must not become a way to guess it); on success every other
+   * session of the user ends, and the caller's stays.
+   */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string, ip: string): Promise<void> {
+    const { users, hasher, policy, sessions, events } = this.deps;
+    const { user } = principal;
+    // A new password the policy refuses costs neither an attempt nor a hash.
+    policy.check(newPassword, user.usernameKey, 'new_password');
+    const reservation = await this.reserveLoginAttempt(user.usernameKey, ip).catch((err: unknown) => {
+      if (err instanceof TooManyAttemptsError) {
+        events.record({ type: 'password_change', outcome: 'throttled', username: user.username, ip });
+      }
+      throw err;
+    });
+    let ok: boolean;
+    try {
+      ok = await hasher.verify(user.passwordHash, normalizePassword(currentPassword));
+    } catch (err) {
+      if (err instanceof HashingBusyError) await reservation.cancelled();
+      throw err;
+    }
+    if (!ok) {
+      events.record({
+        type: 'password_change',
+        outcome: 'failure',
+        username: user.username,
+        ip,
+        reason: 'bad_password',
+      });
+      throw new WrongCurrentPasswordError();
+    }
+    await reservation.succeeded();
+    await users.updatePasswordHash(user.usernameKey, await hasher.hash(normalizePassword(newPassword)));
+    events.record({ type: 'password_change', outcome: 'success', username: user.username, ip });
+    await sessions.endAll(user, 'password_changed', principal.sessionId);
+  }
+
+  /** One attempt under every login limit for `account` (a username key) from `ip`. */
+  private reserveLoginAttempt(account: string, ip: string): Promise<Reservation> {
+    const { loginLimiter, limits } = this.deps;
+    const address = throttleAddress(ip);
+    return loginLimiter.reserve([
+      { name: 'login:address', parts: [address], rule: limits.login.perAddress, clearOnSuccess: false },
+      {
+        name: 'login:account+address',
+        parts: [account, address],
+        rule: limits.login.perAccountAndAddress,
+        clearOnSuccess: true,
+      },
+      { name: 'login:account', parts: [account], rule: limits.login.perAccount, clearOnSuccess: false },
+    ]);
   }
 
   /**
@@ -169,25 +222,32 @@ export class AccountService {
     events.record({ type: 'password_rehashed', username: user.username });
   }
 
-  /** The user a Bearer token speaks for; throws InvalidTokenError for any refusal. */
-  async authenticate(token: string): Promise<User> {
-    const { users, tokens, revocations } = this.deps;
+  /** Whom a Bearer token speaks for; throws InvalidTokenError for any refusal. */
+  async authenticate(token: string): Promise<Principal> {
+    const { users, tokens, revocations, sessions } = this.deps;
     const claims = tokens.verifyAccessToken(token);
     if (await revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked');
+    if (!(await sessions.isActive(claims.sid))) throw new InvalidTokenError('session_ended');
     const user = await users.findByKey(usernameKey(claims.sub));
     if (!user) throw new InvalidTokenError('unknown_subject');
     // A token minted before this account existed belonged to a deleted namesake.
     if (claims.iat + tokens.leewaySeconds < Math.floor(user.createdAt.getTime() / 1000))
       throw new InvalidTokenError('predates_account');
-    return user;
+    return { user, sessionId: claims.sid };
   }
 
   /**
-   * RFC 7009: revokes an access token this service issued. Tokens that are invalid, expired
-   * or not ours are ignored, as §2.2 requires ("the client cannot handle such an error").
+   * RFC 7009: revokes a token this service issued. A refresh token ends its whole session;
+   * an access token is refused from now on. Tokens that are invalid, expired or not ours
+   * are ignored, as §2.2 requires ("the client cannot handle such an error"). The token's
+   * shape tells the two kinds apart, so `token_type_hint` is never needed (§2.1).
    */
   async revoke(token: string): Promise<void> {
-    const { tokens, revocations, events } = this.deps;
+    const { tokens, revocations, sessions, events } = this.deps;
+    if (looksLikeRefreshToken(token)) {
+      await sessions.revokeRefreshToken(token);
+      return;
+    }
     let claims;
     try {
       claims = tokens.verifyAccessToken(token);

@@ -22,9 +22,35 @@ export type AuthEvent =
       readonly ip: string;
       readonly reason?: string;
     }
-  | { readonly type: 'token_issued'; readonly username: string; readonly jti: string }
+  | { readonly type: 'token_issued'; readonly username: string; readonly sid: string; readonly jti: string }
   | { readonly type: 'token_revoked'; readonly username: string; readonly jti: string }
+  | {
+      readonly type: 'token_refreshed';
+      readonly outcome: 'success' | 'failure';
+      /** Known only when the token belonged to a session. */
+      readonly username?: string;
+      readonly sid?: string;
+      readonly ip: string;
+      readonly reason?: string;
+    }
+  | {
+      readonly type: 'session_ended';
+      readonly username: string;
+      readonly sid: string;
+      readonly reason: SessionEndReason;
+    }
+  | {
+      readonly type: 'password_change';
+      readonly outcome: 'success' | 'failure' | 'throttled';
+      readonly username: string;
+      readonly ip: string;
+      readonly reason?: string;
+    }
   | { readonly type: 'password_rehashed'; readonly username: string };
+
+/** Why a session ended: RFC 7009 revocation, logout, reuse detection, a password change... */
+export type SessionEndReason =
+  'logout' | 'logout_all' | 'ended_by_user' | 'revoked' | 'refresh_token_reused' | 'password_changed' | 'session_limit';
 
 export interface AuthEventSink {
   record(event: AuthEvent): void;

@@ -11,7 +11,7 @@ export abstract class DomainError extends Error {
   }
 }
 
-export type CredentialField = 'username' | 'password';
+export type CredentialField = 'username' | 'password' | 'new_password';
 
 /**
  * The rules a field can break beyond what the contract's schema checks:
@@ -82,6 +82,7 @@ export type TokenRefusalReason =
   | 'claim_missing'
   | 'unverifiable'
   | 'revoked'
+  | 'session_ended'
   | 'unknown_subject'
   | 'predates_account';
 
@@ -95,6 +96,42 @@ export class InvalidTokenError extends DomainError {
     readonly claim?: string,
   ) {
     super(`token refused: ${reason}${claim === undefined ? '' : ` (${claim})`}`);
+  }
+}
+
+/**
+ * Why a refresh token was refused (RFC 6749 §5.2 `invalid_grant`). Stable codes for logs;
+ * the client is told only that the grant is invalid.
+ * - `malformed`: not shaped like a refresh token we issue;
+ * - `unknown`: no live session has it (never issued, session ended, expired or idle);
+ * - `reused`: its session had already consumed it; the session is now ended (RFC 9700 §4.14.2);
+ * - `account_gone`: the session's account no longer exists.
+ */
+export type GrantRefusalReason = 'malformed' | 'unknown' | 'reused' | 'account_gone';
+
+export class InvalidGrantError extends DomainError {
+  readonly code = 'ERR_INVALID_GRANT';
+
+  constructor(readonly reason: GrantRefusalReason) {
+    super(`refresh token refused: ${reason}`);
+  }
+}
+
+/** A password change named the wrong current password (the caller's session is valid: 400, not 401). */
+export class WrongCurrentPasswordError extends DomainError {
+  readonly code = 'ERR_WRONG_CURRENT_PASSWORD';
+
+  constructor() {
+    super('Current password is incorrect');
+  }
+}
+
+/** The caller has no session with this id (another user's ids look the same: not found). */
+export class SessionNotFoundError extends DomainError {
+  readonly code = 'ERR_SESSION_NOT_FOUND';
+
+  constructor() {
+    super('Session not found');
   }
 }
 

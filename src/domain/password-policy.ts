@@ -1,7 +1,7 @@
 // NIST SP 800-63B §3.1.1.2 / OWASP ASVS 5.0 §6.2: length is the only composition rule; known
 // common passwords are refused. Passwords are NFKC-normalised before any check or hash, so
 // the same password typed on two keyboards is the same password.
-import { RuleViolationError } from './errors';
+import { RuleViolationError, type CredentialField } from './errors';
 
 export const PASSWORD_MAX_LENGTH = 256;
 
@@ -38,16 +38,16 @@ export class PasswordPolicy {
     return this.common.size;
   }
 
-  /** Throws RuleViolationError for the first rule `password` breaks. */
-  check(password: string, usernameKey: string): void {
+  /** Throws RuleViolationError, naming `field`, for the first rule `password` breaks. */
+  check(password: string, usernameKey: string, field: CredentialField = 'password'): void {
     const normalized = normalizePassword(password);
     const length = [...normalized].length;
     if (length < this.options.minLength) {
-      throw new RuleViolationError('password', 'min_length', this.options.minLength);
+      throw new RuleViolationError(field, 'min_length', this.options.minLength);
     }
-    if (length > PASSWORD_MAX_LENGTH) throw new RuleViolationError('password', 'max_length', PASSWORD_MAX_LENGTH);
+    if (length > PASSWORD_MAX_LENGTH) throw new RuleViolationError(field, 'max_length', PASSWORD_MAX_LENGTH);
     const folded = normalized.toLowerCase();
-    if (this.common.has(folded)) throw new RuleViolationError('password', 'common');
-    if (folded === usernameKey) throw new RuleViolationError('password', 'equals_username');
+    if (this.common.has(folded)) throw new RuleViolationError(field, 'common');
+    if (folded === usernameKey) throw new RuleViolationError(field, 'equals_username');
   }
 }

@@ -25,6 +25,8 @@ export interface IssuedToken {
 
 export interface AccessClaims {
   readonly sub: string;
+  /** The session the token belongs to (session-store.ts); ending it refuses the token. */
+  readonly sid: string;
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
@@ -42,12 +44,12 @@ export class TokenService {
     return this.options.clockToleranceSeconds;
   }
 
-  issueAccessToken(subject: string): IssuedToken {
+  issueAccessToken(subject: string, sessionId: string): IssuedToken {
     const { key, algorithm, issuer, audience, ttlSeconds, clock } = this.options;
     const now = Math.floor(clock() / 1000);
     const jti = randomUUID();
     const token = jwt.sign(
-      { sub: subject, iat: now, nbf: now, exp: now + ttlSeconds, jti, iss: issuer, aud: audience },
+      { sub: subject, sid: sessionId, iat: now, nbf: now, exp: now + ttlSeconds, jti, iss: issuer, aud: audience },
       key,
       {
         algorithm,
@@ -78,12 +80,13 @@ export class TokenService {
     if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
       throw new InvalidTokenError('wrong_type');
     // jsonwebtoken has matched `aud` and `iss`, which only an object payload carries.
-    const { sub, jti, iat, exp } = decoded.payload as jwt.JwtPayload;
+    const { sub, sid, jti, iat, exp } = decoded.payload as jwt.JwtPayload;
     if (typeof exp !== 'number') throw new InvalidTokenError('claim_missing', 'exp');
     if (typeof iat !== 'number') throw new InvalidTokenError('claim_missing', 'iat');
     if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claim_missing', 'sub');
     if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('claim_missing', 'jti');
-    return { sub, jti, iat, exp };
+    if (typeof sid !== 'string' || sid.length === 0) throw new InvalidTokenError('claim_missing', 'sid');
+    return { sub, sid, jti, iat, exp };
   }
 }
 

@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import swaggerUi from 'swagger-ui-express';
 import type { AccountService } from '../domain/account-service';
+import type { SessionService } from '../domain/session-service';
 import type { Metrics } from '../metrics';
 import { apiPreamble, BODY_LIMIT_BYTES } from './api-preamble';
 import type { Contract } from './contract/contract';
@@ -26,6 +27,7 @@ export interface AppParts {
   readonly logger: Logger;
   readonly contract: Contract;
   readonly accounts: AccountService;
+  readonly sessions: SessionService;
   /** Resolves true when the service can take traffic. */
   readonly isReady: () => Promise<boolean>;
   /** Request and authentication metrics; undefined when metrics are off. */
@@ -33,8 +35,8 @@ export interface AppParts {
 }
 
 export function createApp(parts: AppParts): Express {
-  const { http, logger, contract, accounts, isReady, metrics } = parts;
-  const handlers = createHandlers({ accounts, isReady });
+  const { http, logger, contract, accounts, sessions, isReady, metrics } = parts;
+  const handlers = createHandlers({ accounts, sessions, isReady });
 
   const app = express();
   app.disable('x-powered-by');
@@ -48,7 +50,7 @@ export function createApp(parts: AppParts): Express {
     app.use(
       cors({
         origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
-        methods: ['GET', 'POST'],
+        methods: ['GET', 'POST', 'DELETE'],
         allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
         exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
         maxAge: 600,

@@ -6,14 +6,18 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import {
   HashingBusyError,
   InvalidCredentialsError,
+  InvalidGrantError,
   InvalidTokenError,
   RuleViolationError,
+  SessionNotFoundError,
   ThrottleStateFullError,
   TooManyAttemptsError,
   UsernameTakenError,
+  WrongCurrentPasswordError,
 } from '../domain/errors';
+import { UnknownVariantError } from './contract/one-of-variants';
 import { ruleItem, toValidationDetail, type ValidationItem, type ValidatorError } from './fastapi-detail';
-import { NotAuthenticatedError, UnsupportedGrantTypeError } from './http-errors';
+import { NotAuthenticatedError } from './http-errors';
 
 /** What to answer: a status, a JSON body, headers, and optionally a line for the request log. */
 export interface Answer {
@@ -58,9 +62,18 @@ const BY_CLASS: readonly ClassRow[] = [
   row(InvalidCredentialsError, () =>
     oauthError(401, 'invalid_grant', 'Incorrect username or password', BEARER_CHALLENGE),
   ),
-  row(UnsupportedGrantTypeError, () =>
-    oauthError(400, 'unsupported_grant_type', 'Only the "password" grant type is supported'),
+  // The contract's variants of a body; at POST /token these are the grants (RFC 6749 §5.2).
+  row(UnknownVariantError, (e) =>
+    e.tag === 'grant_type'
+      ? oauthError(400, 'unsupported_grant_type', 'Supported grant types are "password" and "refresh_token"')
+      : validation([{ loc: ['body', e.tag], msg: `unsupported ${e.tag}`, type: 'type_error.enum' }]),
   ),
+  row(InvalidGrantError, (e) => ({
+    ...oauthError(400, 'invalid_grant', 'The refresh token is invalid, expired or revoked'),
+    log: { message: 'refresh token refused', fields: { reason: e.reason } },
+  })),
+  row(WrongCurrentPasswordError, () => detail(400, 'Current password is incorrect')),
+  row(SessionNotFoundError, () => detail(404, 'Session not found')),
   row(NotAuthenticatedError, () => detail(401, 'Not authenticated', BEARER_CHALLENGE)),
   row(InvalidTokenError, (e) => ({
     ...detail(401, 'Invalid token', INVALID_TOKEN_CHALLENGE),

@@ -89,12 +89,15 @@ const VALIDATOR_WORDING = new Map<string, (message: string) => Wording>([
   ['enum', (message) => [message, 'type_error.enum']],
 ]);
 
-/** "/body/password" or ".body.list.1" → ["body", "password"] or ["body", "list", 1]. */
+/** The validator's names for request parts, where FastAPI's differ ("/params/id" is a path parameter). */
+const FASTAPI_PART = new Map([['params', 'path']]);
+
+/** "/body/password", ".body.list.1" or "/params/id" → ["body", "password"], ["body", "list", 1] or ["path", "id"]. */
 const location = (path: string): Array<string | number> =>
   path
     .split(/[/.]/)
     .filter((p) => p.length > 0)
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    .map((p, i) => (i === 0 ? (FASTAPI_PART.get(p) ?? p) : /^\d+$/.test(p) ? Number(p) : p));
 
 /** Errors about a request part; others (e.g. a malformed multipart stream) are plain 400s. */
 const REQUEST_PART = /^[/.](body|query|headers|path|cookies|params)\b/;

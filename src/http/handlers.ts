@@ -2,14 +2,14 @@
 // shape the response. Bodies are typed from the contract; errors go to error-handler.ts.
 import { isIP } from 'node:net';
 import type { Request, RequestHandler } from 'express';
-import type { AccountService } from '../domain/account-service';
-import type { User } from '../domain/user-store';
+import type { AccountService, Principal } from '../domain/account-service';
+import type { ClientInfo, IssuedTokens, SessionService } from '../domain/session-service';
 import { bearerToken } from './bearer';
-import { reply, requestBody, type OperationId } from './contract/typed-io';
-import { UnsupportedGrantTypeError } from './http-errors';
+import { pathParams, reply, replyEmpty, requestBody, type OperationId } from './contract/typed-io';
 
 export interface HandlerDeps {
   readonly accounts: AccountService;
+  readonly sessions: SessionService;
   /** Resolves true when the service can take traffic (store reachable, not draining). */
   readonly isReady: () => Promise<boolean>;
 }
@@ -24,11 +24,26 @@ export function clientAddress(req: Request): string {
   return peer !== undefined && isIP(peer) !== 0 ? peer : 'unknown';
 }
 
+/** The client as a session records it: its address and User-Agent. */
+const clientInfo = (req: Request): ClientInfo => ({
+  address: clientAddress(req),
+  userAgent: req.headers['user-agent'],
+});
+
+/** RFC 6749 §5.1: both grants answer the same shape, the seed's fields first. */
+const tokenResponse = (issued: IssuedTokens) =>
+  ({
+    access_token: issued.accessToken,
+    token_type: 'bearer',
+    expires_in: issued.expiresIn,
+    refresh_token: issued.refreshToken,
+  }) as const;
+
 /** A handler for every operation of the contract: the compiler checks none is missing. */
 export type ContractHandlers = { readonly [Op in OperationId]: RequestHandler };
 
-export function createHandlers({ accounts, isReady }: HandlerDeps): ContractHandlers {
-  const currentUser = (req: Request): Promise<User> => accounts.authenticate(bearerToken(req.headers.authorization));
+export function createHandlers({ accounts, sessions, isReady }: HandlerDeps): ContractHandlers {
+  const caller = (req: Request): Promise<Principal> => accounts.authenticate(bearerToken(req.headers.authorization));
 
   return {
     signup: async (req, res) => {
@@ -38,11 +53,14 @@ export function createHandlers({ accounts, isReady }: HandlerDeps): ContractHand
     },
 
     issueToken: async (req, res) => {
-      const { username, password, grant_type: grantType } = requestBody(req, 'issueToken');
-      // RFC 6749 §4.3.2 makes grant_type required; the tutorial's clients omit it.
-      if (grantType !== undefined && grantType !== 'password') throw new UnsupportedGrantTypeError(grantType);
-      const issued = await accounts.login(username, password, clientAddress(req));
-      reply(res, 'issueToken', 200, { access_token: issued.token, token_type: 'bearer', expires_in: issued.expiresIn });
+      // The contract has checked the body is one grant: grant_type refresh_token, or else
+      // password (RFC 6749 §4.3.2 requires grant_type; the tutorial's clients omit it).
+      const grant = requestBody(req, 'issueToken');
+      const issued =
+        grant.grant_type === 'refresh_token'
+          ? await sessions.refresh(grant.refresh_token, clientInfo(req))
+          : await accounts.login(grant.username, grant.password, clientInfo(req));
+      reply(res, 'issueToken', 200, tokenResponse(issued));
     },
 
     revokeToken: async (req, res) => {
@@ -50,13 +68,53 @@ export function createHandlers({ accounts, isReady }: HandlerDeps): ContractHand
       reply(res, 'revokeToken', 200, {});
     },
 
+    logout: async (req, res) => {
+      const { user, sessionId } = await caller(req);
+      await sessions.endOwn(user, sessionId, 'logout');
+      replyEmpty(res, 'logout', 204);
+    },
+
+    logoutAll: async (req, res) => {
+      const { user } = await caller(req);
+      await sessions.endAll(user, 'logout_all');
+      replyEmpty(res, 'logoutAll', 204);
+    },
+
+    listSessions: async (req, res) => {
+      const { user, sessionId } = await caller(req);
+      const live = await sessions.list(user);
+      reply(res, 'listSessions', 200, {
+        sessions: live.map((s) => ({
+          id: s.id,
+          created_at: s.createdAt.toISOString(),
+          last_used_at: s.lastUsedAt.toISOString(),
+          client_address: s.clientAddress,
+          user_agent: s.userAgent ?? null,
+          current: s.id === sessionId,
+        })),
+      });
+    },
+
+    endSession: async (req, res) => {
+      const { user } = await caller(req);
+      await sessions.endOwn(user, pathParams(req, 'endSession').id, 'ended_by_user');
+      replyEmpty(res, 'endSession', 204);
+    },
+
+    changePassword: async (req, res) => {
+      const principal = await caller(req);
+      const { current_password: current, new_password: next } = requestBody(req, 'changePassword');
+      await accounts.changePassword(principal, current, next, clientAddress(req));
+      replyEmpty(res, 'changePassword', 204);
+    },
+
     getProtected: async (req, res) => {
-      const user = await currentUser(req);
+      const { user } = await caller(req);
       reply(res, 'getProtected', 200, { message: `Hello ${user.username}! This is a protected route` });
     },
 
     getCurrentUser: async (req, res) => {
-      const user = await currentUser(req);
+      const { user } = await caller(req);
       reply(res, 'getCurrentUser', 200, { username: user.username, created_at: user.createdAt.toISOString() });
     },
 

@@ -9,13 +9,3 @@ export class NotAuthenticatedError extends Error {
     super('no Bearer credentials');
   }
 }
-
-/** A `grant_type` this token endpoint does not offer: RFC 6749 §5.2 `unsupported_grant_type`. */
-export class UnsupportedGrantTypeError extends Error {
-  readonly code = 'ERR_UNSUPPORTED_GRANT_TYPE';
-  override readonly name = 'UnsupportedGrantTypeError';
-
-  constructor(readonly grantType: string) {
-    super(`unsupported grant_type ${JSON.stringify(grantType)}`);
-  }
-}

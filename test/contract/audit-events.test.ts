@@ -49,7 +49,7 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
     const ip = events[0]?.type === 'login' ? events[0].ip : '';
     expect(events).toEqual([
       { type: 'login', outcome: 'success', username: 'Auditee', ip },
-      { type: 'token_issued', username: 'Auditee', jti },
+      { type: 'token_issued', username: 'Auditee', sid: expect.any(String), jti },
       { type: 'login', outcome: 'failure', username: 'Auditee', ip, reason: 'bad_password' },
       { type: 'login', outcome: 'failure', username: 'Auditee', ip, reason: 'bad_password' },
       { type: 'login', outcome: 'throttled', usernameDigest: expect.stringMatching(/^[0-9a-f]{32}$/), ip },

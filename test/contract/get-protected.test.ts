@@ -11,9 +11,12 @@ const coverage = useContractCoverage('get-protected');
 describe('GET /protected', () => {
   let t: TestApp;
   let token: string;
+  /** licat's live session: forged tokens carry it, so each is refused for its own fault alone. */
+  let sid: string;
   beforeAll(async () => {
     t = await buildTestApp();
     token = await tokenFor(t.app, 'licat');
+    sid = decodePart(token, 1).sid as string;
   });
 
   const protectedWith = (authorization?: string) => {
@@ -52,7 +55,7 @@ describe('GET /protected', () => {
         forgeToken({
           digest: 'none',
           header: { alg: 'none', typ: 'at+jwt' },
-          claims: validClaims('licat', nowSeconds(t)),
+          claims: validClaims('licat', nowSeconds(t), sid),
         }),
     ],
     [
@@ -60,37 +63,45 @@ describe('GET /protected', () => {
       (t) =>
         forgeToken({
           secret: 'an-entirely-different-secret-of-48-bytes-length!!',
-          claims: validClaims('licat', nowSeconds(t)),
+          claims: validClaims('licat', nowSeconds(t), sid),
         }),
     ],
     [
       'HS512 with the right secret: algorithm not allowed (RFC 8725 §3.1)',
-      (t) => forgeToken({ digest: 'sha512', claims: validClaims('licat', nowSeconds(t)) }),
+      (t) => forgeToken({ digest: 'sha512', claims: validClaims('licat', nowSeconds(t), sid) }),
     ],
     [
       'an expired exp beyond the leeway',
-      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t) - 4000), exp: nowSeconds(t) - 60 } }),
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t) - 4000, sid), exp: nowSeconds(t) - 60 } }),
     ],
     [
       'nbf in the future beyond the leeway',
-      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), nbf: nowSeconds(t) + 60 } }),
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t), sid), nbf: nowSeconds(t) + 60 } }),
     ],
     [
       'a wrong iss (RFC 8725 §3.8)',
-      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), iss: 'someone-else' } }),
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t), sid), iss: 'someone-else' } }),
     ],
     [
       'a wrong aud (RFC 8725 §3.9)',
-      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), aud: 'another-api' } }),
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t), sid), aud: 'another-api' } }),
     ],
     [
       'typ JWT instead of at+jwt (RFC 8725 §3.11, RFC 9068 §4)',
-      (t) => forgeToken({ header: { alg: 'HS256', typ: 'JWT' }, claims: validClaims('licat', nowSeconds(t)) }),
+      (t) => forgeToken({ header: { alg: 'HS256', typ: 'JWT' }, claims: validClaims('licat', nowSeconds(t), sid) }),
     ],
-    ['no typ header', (t) => forgeToken({ header: { alg: 'HS256' }, claims: validClaims('licat', nowSeconds(t)) })],
-    ['no exp claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), exp: undefined } })],
-    ['no sub claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), sub: undefined } })],
-    ['a sub for a user who does not exist', (t) => forgeToken({ claims: validClaims('ghost', nowSeconds(t)) })],
+    [
+      'no typ header',
+      (t) => forgeToken({ header: { alg: 'HS256' }, claims: validClaims('licat', nowSeconds(t), sid) }),
+    ],
+    ['no exp claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t), sid), exp: undefined } })],
+    ['no sub claim', (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t), sid), sub: undefined } })],
+    [
+      'no sid claim (every access token belongs to a session)',
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t), sid), sid: undefined } }),
+    ],
+    ['the sid of a session that does not exist', (t) => forgeToken({ claims: validClaims('licat', nowSeconds(t)) })],
+    ['a sub for a user who does not exist', (t) => forgeToken({ claims: validClaims('ghost', nowSeconds(t), sid) })],
     [
       'a tampered payload (sub changed after signing)',
       () => {
@@ -101,7 +112,7 @@ describe('GET /protected', () => {
     ],
     [
       'an oversized token (> 4096 characters)',
-      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t)), pad: 'x'.repeat(5000) } }),
+      (t) => forgeToken({ claims: { ...validClaims('licat', nowSeconds(t), sid), pad: 'x'.repeat(5000) } }),
     ],
     ['garbage', () => 'not.a.jwt'],
     ['a single segment', () => 'abc'],
@@ -119,7 +130,7 @@ describe('GET /protected', () => {
 
   it('when the token expired less than the clock leeway ago, then it is still accepted (RFC 8725 §3.10 leeway)', async () => {
     const now = nowSeconds(t);
-    const justExpired = forgeToken({ claims: { ...validClaims('licat', now), exp: now - 3 } });
+    const justExpired = forgeToken({ claims: { ...validClaims('licat', now, sid), exp: now - 3 } });
     const res = coverage.check(await protectedWith(`Bearer ${justExpired}`), 'getProtected');
     expect(res.status).toBe(200);
   });

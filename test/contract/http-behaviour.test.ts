@@ -279,13 +279,13 @@ describe('headers the API leaves out (OWASP REST Security Cheat Sheet: only what
 });
 
 describe('CORS details', () => {
-  it('then a preflight allows exactly GET and POST, the three request headers, exposes the three response headers, and is cached 10 minutes', async () => {
+  it('then a preflight allows exactly GET, POST and DELETE, the three request headers, exposes the three response headers, and is cached 10 minutes', async () => {
     const t = await buildTestApp({ CORS_ORIGINS: 'https://app.example.com' });
     const preflight = await request(t.app)
       .options('/token')
       .set('Origin', 'https://app.example.com')
       .set('Access-Control-Request-Method', 'POST');
-    expect(preflight.headers['access-control-allow-methods']).toBe('GET,POST');
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET,POST,DELETE');
     expect(preflight.headers['access-control-allow-headers']).toBe('Authorization,Content-Type,X-Request-Id');
     expect(preflight.headers['access-control-max-age']).toBe('600');
     const res = await request(t.app).get('/healthz').set('Origin', 'https://app.example.com');

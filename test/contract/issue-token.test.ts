@@ -60,6 +60,7 @@ describe('POST /token', () => {
     expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
     expect(claims).toEqual({
       sub: 'licat',
+      sid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
       iat: now,
       nbf: now,
       exp: now + 1800,

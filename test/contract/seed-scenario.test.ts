@@ -17,7 +17,14 @@ describe('the seed scenario (docs/compatibility.md): signup → token → protec
 
     const issued = coverage.check(await login(app, 'licat'), 'issueToken');
     expect(issued.status).toBe(200);
-    expect(issued.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800 });
+    // The seed's fields, unchanged; refresh_token is added beside them (RFC 6749 §5.1), which
+    // a client of the original ignores.
+    expect(issued.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'bearer',
+      expires_in: 1800,
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
 
     const greeted = coverage.check(
       await request(app).get('/protected').set('Authorization', `Bearer ${issued.body.access_token}`),

@@ -20,3 +20,30 @@ export async function tokenFor(app: Express, username: string): Promise<string> 
 
 export const withBearer = (app: Express, path: string, token: string) =>
   request(app).get(path).set('Authorization', `Bearer ${token}`);
+
+export interface TokenPair {
+  readonly access: string;
+  readonly refresh: string;
+}
+
+const pairOf = (body: { access_token: string; refresh_token: string }): TokenPair => ({
+  access: body.access_token,
+  refresh: body.refresh_token,
+});
+
+/** Logs in (the account must exist) and returns both tokens. */
+export async function loginPair(app: Express, username: string, password: string = PASSWORD): Promise<TokenPair> {
+  return pairOf((await login(app, username, password).expect(200)).body);
+}
+
+/** POST /token with the refresh-token grant (RFC 6749 §6). */
+export const refresh = (app: Express, refreshToken: string) =>
+  request(app).post('/token').type('form').send({ grant_type: 'refresh_token', refresh_token: refreshToken });
+
+/** Refreshes and expects success; returns the new pair. */
+export async function refreshPair(app: Express, refreshToken: string): Promise<TokenPair> {
+  return pairOf((await refresh(app, refreshToken).expect(200)).body);
+}
+
+export const withBearerPost = (app: Express, path: string, token: string) =>
+  request(app).post(path).set('Authorization', `Bearer ${token}`);

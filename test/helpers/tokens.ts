@@ -12,10 +12,14 @@ export interface ForgeOptions {
   digest?: 'sha256' | 'sha384' | 'sha512' | 'none';
 }
 
-/** Claims a valid token for `sub` would carry at `nowSeconds`. */
-export function validClaims(sub: string, nowSeconds: number): Record<string, unknown> {
+/**
+ * Claims a valid token for `sub` would carry at `nowSeconds`. Only a live session's `sid`
+ * makes such a token acceptable; the default names none.
+ */
+export function validClaims(sub: string, nowSeconds: number, sid = 'no-such-session'): Record<string, unknown> {
   return {
     sub,
+    sid,
     iat: nowSeconds,
     nbf: nowSeconds,
     exp: nowSeconds + 1800,

@@ -1,7 +1,15 @@
 // The error tables on their own: what reaches a client for each kind of error.
-import { InvalidTokenError, RuleViolationError, TooManyAttemptsError } from '../../src/domain/errors';
+import {
+  InvalidGrantError,
+  InvalidTokenError,
+  RuleViolationError,
+  SessionNotFoundError,
+  TooManyAttemptsError,
+  WrongCurrentPasswordError,
+} from '../../src/domain/errors';
+import { UnknownVariantError } from '../../src/http/contract/one-of-variants';
 import { answerFor, NOT_FOUND } from '../../src/http/error-handler';
-import { NotAuthenticatedError, UnsupportedGrantTypeError } from '../../src/http/http-errors';
+import { NotAuthenticatedError } from '../../src/http/http-errors';
 
 describe('answerFor', () => {
   it('turns a domain rule violation into one FastAPI 422 item', () => {
@@ -41,14 +49,41 @@ describe('answerFor', () => {
   });
 
   it('answers an unknown grant type with RFC 6749 §5.2 unsupported_grant_type', () => {
-    expect(answerFor(new UnsupportedGrantTypeError('client_credentials'))).toEqual({
+    expect(answerFor(new UnknownVariantError('grant_type', 'client_credentials'))).toEqual({
       status: 400,
       body: {
-        detail: 'Only the "password" grant type is supported',
+        detail: 'Supported grant types are "password" and "refresh_token"',
         error: 'unsupported_grant_type',
-        error_description: 'Only the "password" grant type is supported',
+        error_description: 'Supported grant types are "password" and "refresh_token"',
       },
     });
+  });
+
+  it('answers an unknown variant of any other body with a 422 naming the tag', () => {
+    expect(answerFor(new UnknownVariantError('kind', 'x'))).toEqual({
+      status: 422,
+      body: { detail: [{ loc: ['body', 'kind'], msg: 'unsupported kind', type: 'type_error.enum' }] },
+    });
+  });
+
+  it('answers a refused refresh token with RFC 6749 §5.2 invalid_grant, the reason only in the log', () => {
+    expect(answerFor(new InvalidGrantError('reused'))).toEqual({
+      status: 400,
+      body: {
+        detail: 'The refresh token is invalid, expired or revoked',
+        error: 'invalid_grant',
+        error_description: 'The refresh token is invalid, expired or revoked',
+      },
+      log: { message: 'refresh token refused', fields: { reason: 'reused' } },
+    });
+  });
+
+  it('answers a wrong current password with 400 (the session is valid) and an unknown session with 404', () => {
+    expect(answerFor(new WrongCurrentPasswordError())).toEqual({
+      status: 400,
+      body: { detail: 'Current password is incorrect' },
+    });
+    expect(answerFor(new SessionNotFoundError())).toEqual({ status: 404, body: { detail: 'Session not found' } });
   });
 
   it.each<[TooManyAttemptsError['scope'], string]>([

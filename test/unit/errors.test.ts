@@ -8,8 +8,12 @@ import {
   ThrottleStateFullError,
   TooManyAttemptsError,
   UsernameTakenError,
+  InvalidGrantError,
+  WrongCurrentPasswordError,
+  SessionNotFoundError,
 } from '../../src/domain/errors';
-import { NotAuthenticatedError, UnsupportedGrantTypeError } from '../../src/http/http-errors';
+import { UnknownVariantError } from '../../src/http/contract/one-of-variants';
+import { NotAuthenticatedError } from '../../src/http/http-errors';
 
 describe('errors', () => {
   it.each<[Error & { code: string }, string, string, string]>([
@@ -58,11 +62,19 @@ describe('errors', () => {
       'throttle state is full; retry after 60 s',
     ],
     [new NotAuthenticatedError(), 'NotAuthenticatedError', 'ERR_NOT_AUTHENTICATED', 'no Bearer credentials'],
+    [new InvalidGrantError('reused'), 'InvalidGrantError', 'ERR_INVALID_GRANT', 'refresh token refused: reused'],
     [
-      new UnsupportedGrantTypeError('client_credentials'),
-      'UnsupportedGrantTypeError',
-      'ERR_UNSUPPORTED_GRANT_TYPE',
-      'unsupported grant_type "client_credentials"',
+      new WrongCurrentPasswordError(),
+      'WrongCurrentPasswordError',
+      'ERR_WRONG_CURRENT_PASSWORD',
+      'Current password is incorrect',
+    ],
+    [new SessionNotFoundError(), 'SessionNotFoundError', 'ERR_SESSION_NOT_FOUND', 'Session not found'],
+    [
+      new UnknownVariantError('grant_type', 'client_credentials'),
+      'UnknownVariantError',
+      'ERR_UNKNOWN_VARIANT',
+      'grant_type "client_credentials" names no variant of the request body',
     ],
   ])('%s has its name, stable code and message', (err, name, code, message) => {
     expect(err).toBeInstanceOf(Error);

@@ -193,6 +193,16 @@ describe('toValidationDetail over the real validator', () => {
       { path: '/query/ids/3', message: 'x', errorCode: 'required.openapi.validation' },
       { loc: ['query', 'ids', 3], msg: 'field required', type: 'value_error.missing' },
     ],
+    [
+      'a path parameter is wrong (the validator says "params", FastAPI "path")',
+      { path: '/params/id', message: 'x', errorCode: 'required.openapi.validation' },
+      { loc: ['path', 'id'], msg: 'field required', type: 'value_error.missing' },
+    ],
+    [
+      'a body field is called params (only the first part is renamed)',
+      { path: '/body/params', message: 'x', errorCode: 'required.openapi.validation' },
+      { loc: ['body', 'params'], msg: 'field required', type: 'value_error.missing' },
+    ],
   ])('when %s, then the item still says what it can', (_why, error, item) => {
     expect(toValidationDetail([error])).toEqual([item]);
   });

@@ -10,14 +10,27 @@ describe('start-up checks', () => {
   it('the shipped contract is a valid OpenAPI document whose every operation has an operationId', async () => {
     const contract = await sharedContract();
     expect(contract.operations.map((o) => o.operationId).sort()).toEqual(
-      ['getCurrentUser', 'getHealth', 'getProtected', 'getReadiness', 'issueToken', 'revokeToken', 'signup'].sort(),
+      [
+        'changePassword',
+        'endSession',
+        'getCurrentUser',
+        'getHealth',
+        'getProtected',
+        'getReadiness',
+        'issueToken',
+        'listSessions',
+        'logout',
+        'logoutAll',
+        'revokeToken',
+        'signup',
+      ].sort(),
     );
   });
 
   it('when an operation has no handler, then start-up fails naming it', async () => {
     const contract = await sharedContract();
     const { deps } = await buildTestApp();
-    const handlers = createHandlers({ accounts: deps.accounts, isReady: async () => true });
+    const handlers = createHandlers({ accounts: deps.accounts, sessions: deps.sessions, isReady: async () => true });
     const { getHealth: _dropped, ...withoutHealth } = handlers;
     expect(() => checkHandlers(contract, withoutHealth)).toThrow(/no handler for getHealth/);
     expect(() => checkHandlers(contract, { ...handlers, orphan: handlers.getHealth })).toThrow(

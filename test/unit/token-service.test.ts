@@ -32,10 +32,11 @@ const claims = validClaims('licat', NOW);
 describe('TokenService', () => {
   it('round-trips its own tokens', () => {
     const service = make();
-    const issued = service.issueAccessToken('licat');
+    const issued = service.issueAccessToken('licat', 'session-1');
     expect(issued.expiresIn).toBe(1800);
     expect(service.verifyAccessToken(issued.token)).toEqual({
       sub: 'licat',
+      sid: 'session-1',
       jti: issued.jti,
       iat: NOW,
       exp: NOW + 1800,
@@ -43,7 +44,7 @@ describe('TokenService', () => {
   });
 
   it('refuses its own token once the clock passes exp plus the leeway (RFC 8725 §3.10)', () => {
-    const issued = make(NOW).issueAccessToken('licat');
+    const issued = make(NOW).issueAccessToken('licat', 'session-1');
     expect(reasonOf(make(NOW + 1800 + 4), issued.token)).toBe('accepted');
     expect(reasonOf(make(NOW + 1800 + 5), issued.token)).toBe('expired');
   });
@@ -103,6 +104,12 @@ describe('TokenService', () => {
     ['a non-string sub', () => forgeToken({ claims: { ...claims, sub: 42 } }), 'claim_missing:sub'],
     ['no jti', () => forgeToken({ claims: { ...claims, jti: undefined } }), 'claim_missing:jti'],
     ['an empty jti', () => forgeToken({ claims: { ...claims, jti: '' } }), 'claim_missing:jti'],
+    [
+      'no sid (a token from before sessions)',
+      () => forgeToken({ claims: { ...claims, sid: undefined } }),
+      'claim_missing:sid',
+    ],
+    ['an empty sid', () => forgeToken({ claims: { ...claims, sid: '' } }), 'claim_missing:sid'],
   ])('when the token has %s, then it is refused', (_why, token, reason) => {
     expect(reasonOf(make(), token())).toBe(reason);
   });

@@ -36,10 +36,17 @@ export interface paths {
         readonly get?: never;
         readonly put?: never;
         /**
-         * Log in (OAuth2 password grant) and receive an access token
-         * @description RFC 6749 §4.3 resource-owner password grant. `grant_type` may be omitted
-         *     (the FastAPI tutorial's clients omit it); when present it must be `password`.
-         *     The response is never cached (RFC 6749 §5.1).
+         * Log in (password grant) or refresh a session (refresh-token grant)
+         * @description One of two grants, chosen by `grant_type`:
+         *     - **password** (RFC 6749 §4.3): `username` and `password`. `grant_type` may be omitted
+         *       (the FastAPI tutorial's clients omit it). Starts a session.
+         *     - **refresh_token** (RFC 6749 §6): `refresh_token`. The token is consumed and a new
+         *       pair is returned (rotation, RFC 9700 §4.14.2). Presenting a consumed refresh token
+         *       again ends its whole session, and every token of that session is refused from then on.
+         *
+         *     Both answer an access token and a refresh token; `client_id`, `client_secret` and
+         *     `scope` are accepted and ignored (public clients). The response is never cached
+         *     (RFC 6749 §5.1).
          */
         readonly post: operations["issueToken"];
         readonly delete?: never;
@@ -58,12 +65,111 @@ export interface paths {
         readonly get?: never;
         readonly put?: never;
         /**
-         * Revoke an access token (RFC 7009)
-         * @description Log out: the token is refused from now on. As RFC 7009 §2.2 requires, the answer is
-         *     200 whether or not the token was valid, so a client can always discard it.
-         *     Tokens are public-client credentials here: presenting one is enough to revoke it.
+         * Revoke an access token or a refresh token (RFC 7009)
+         * @description A refresh token ends its whole session: the session's refresh token and every access
+         *     token it issued are refused from now on. An access token alone is refused from now on.
+         *     As RFC 7009 §2.2 requires, the answer is 200 whether or not the token was valid, so a
+         *     client can always discard it. Tokens are public-client credentials here: presenting
+         *     one is enough to revoke it.
          */
         readonly post: operations["revokeToken"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/logout": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * End the caller's current session
+         * @description The session of the presented access token ends: its refresh token and every access
+         *     token it issued (this one included) are refused from now on.
+         */
+        readonly post: operations["logout"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/logout-all": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /** End every session of the caller, the current one included */
+        readonly post: operations["logoutAll"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/sessions": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The caller's live sessions, most recently used first
+         * @description No token value ever appears here; `current` marks the session of the presented access token.
+         */
+        readonly get: operations["listSessions"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/sessions/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        readonly post?: never;
+        /** End one of the caller's sessions */
+        readonly delete: operations["endSession"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/password": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Change the caller's password; every other session ends
+         * @description The new password follows the sign-up rules. The current password is checked under the
+         *     login limits. On success every other session of the caller ends; the caller's own
+         *     session stays.
+         */
+        readonly post: operations["changePassword"];
         readonly delete?: never;
         readonly options?: never;
         readonly head?: never;
@@ -159,33 +265,89 @@ export interface components {
             readonly username: components["schemas"]["Username"];
             readonly password: components["schemas"]["Password"];
         };
+        /** @description A password grant or a refresh-token grant, told apart by `grant_type`. */
+        readonly TokenRequest: components["schemas"]["PasswordGrantForm"] | components["schemas"]["RefreshTokenGrantForm"];
+        /** Password grant (RFC 6749 §4.3) */
         readonly PasswordGrantForm: {
             /**
-             * @description Optional; when present it must be `password`.
-             * @example password
+             * @description Optional (the FastAPI tutorial's clients omit it); when present, `password`.
+             * @enum {string}
              */
-            readonly grant_type?: string;
+            readonly grant_type?: "password";
             readonly username: string;
             /** Format: password */
             readonly password: string;
-            /** @description Accepted and ignored; tokens carry no scopes. */
-            readonly scope?: string;
-            /** @description Accepted and ignored (public clients). */
-            readonly client_id?: string;
-            /**
-             * Format: password
-             * @description Accepted and ignored (public clients).
-             */
-            readonly client_secret?: string;
+            readonly scope?: components["schemas"]["IgnoredScope"];
+            readonly client_id?: components["schemas"]["IgnoredClientId"];
+            readonly client_secret?: components["schemas"]["IgnoredClientSecret"];
         };
+        /** Refresh-token grant (RFC 6749 §6) */
+        readonly RefreshTokenGrantForm: {
+            /** @enum {string} */
+            readonly grant_type: "refresh_token";
+            /** @description The refresh token of the last login or refresh; it is consumed. */
+            readonly refresh_token: string;
+            readonly scope?: components["schemas"]["IgnoredScope"];
+            readonly client_id?: components["schemas"]["IgnoredClientId"];
+            readonly client_secret?: components["schemas"]["IgnoredClientSecret"];
+        };
+        /** @description Accepted and ignored; tokens carry no scopes. */
+        readonly IgnoredScope: string;
+        /** @description Accepted and ignored (public clients; Authlib sends the literal `None`). */
+        readonly IgnoredClientId: string;
+        /**
+         * Format: password
+         * @description Accepted and ignored (public clients).
+         */
+        readonly IgnoredClientSecret: string;
         readonly RevocationForm: {
             readonly token: string;
-            /** @description Accepted and ignored; only access tokens exist. */
+            /**
+             * @description Accepted and not needed: `access_token` and `refresh_token` are told apart by their
+             *     form (RFC 7009 §2.1 lets the server search past the hint).
+             */
             readonly token_type_hint?: string;
         };
+        readonly PasswordChange: {
+            /** Format: password */
+            readonly current_password: string;
+            readonly new_password: components["schemas"]["Password"];
+        };
+        /**
+         * @description 128 random bits, base64url
+         * @example 3q2-7wBfNnqL0sDtW6x1cA
+         */
+        readonly SessionId: string;
+        readonly SessionInfo: {
+            readonly id: components["schemas"]["SessionId"];
+            /**
+             * Format: date-time
+             * @description The login that started the session
+             */
+            readonly created_at: string;
+            /**
+             * Format: date-time
+             * @description The last login or refresh
+             */
+            readonly last_used_at: string;
+            /** @description The client's address at the last login or refresh */
+            readonly client_address: string;
+            /** @description The client's User-Agent at the last login or refresh (shortened to 256 characters) */
+            readonly user_agent: string | null;
+            /** @description True for the session of the access token that asked */
+            readonly current: boolean;
+        };
+        readonly SessionList: {
+            readonly sessions: readonly components["schemas"]["SessionInfo"][];
+        };
         readonly TokenResponse: {
-            /** @description A JWT (RFC 9068 profile, `typ` `at+jwt`) */
+            /** @description A JWT (RFC 9068 profile, `typ` `at+jwt`) carrying the session id as `sid` */
             readonly access_token: string;
+            /**
+             * @description Opaque, 256 random bits. Send it with `grant_type=refresh_token` for a new pair; each
+             *     refresh token works once. Sessions last REFRESH_TOKEN_EXPIRE_DAYS (14) from the login.
+             */
+            readonly refresh_token: string;
             /** @enum {string} */
             readonly token_type: "bearer";
             /** @description Lifetime of the access token in seconds */
@@ -236,7 +398,8 @@ export interface components {
         /**
          * @description No usable credentials. Without an `Authorization` header, or with a scheme other
          *     than Bearer: `{"detail": "Not authenticated"}` and `WWW-Authenticate: Bearer`.
-         *     With a token that is malformed, expired, forged, revoked, or whose user is gone:
+         *     With a token that is malformed, expired, forged, revoked, of an ended session, or
+         *     whose user is gone:
          *     `{"detail": "Invalid token"}` and `WWW-Authenticate: Bearer error="invalid_token"`.
          */
         readonly Unauthenticated: {
@@ -374,12 +537,12 @@ export interface operations {
         };
         readonly requestBody: {
             readonly content: {
-                readonly "application/x-www-form-urlencoded": components["schemas"]["PasswordGrantForm"];
-                readonly "multipart/form-data": components["schemas"]["PasswordGrantForm"];
+                readonly "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+                readonly "multipart/form-data": components["schemas"]["TokenRequest"];
             };
         };
         readonly responses: {
-            /** @description Access token issued */
+            /** @description Access token (and a new refresh token) issued */
             readonly 200: {
                 headers: {
                     readonly "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -391,8 +554,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unsupported `grant_type` (RFC 6749 §5.2 `unsupported_grant_type`), or a
-             *     body that cannot be parsed.
+             * @description RFC 6749 §5.2: an unsupported `grant_type` (`unsupported_grant_type`); a refresh
+             *     token that is unknown, expired, revoked, or already used (`invalid_grant`; a
+             *     reuse also ends the session); or a body that cannot be parsed.
              */
             readonly 400: {
                 headers: {
@@ -451,6 +615,147 @@ export interface operations {
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["ValidationFailed"];
+        };
+    };
+    readonly logout: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The session has ended */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 401: components["responses"]["Unauthenticated"];
+        };
+    };
+    readonly logoutAll: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Every session of the caller has ended */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 401: components["responses"]["Unauthenticated"];
+        };
+    };
+    readonly listSessions: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The caller's sessions */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            readonly 401: components["responses"]["Unauthenticated"];
+        };
+    };
+    readonly endSession: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A session id from `GET /sessions` */
+                readonly id: components["schemas"]["SessionId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The session has ended */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 401: components["responses"]["Unauthenticated"];
+            /** @description The caller has no session with this id (another user's sessions are not found either) */
+            readonly 404: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Session not found"
+                     *     }
+                     */
+                    readonly "application/json": components["schemas"]["Error"];
+                };
+            };
+            readonly 422: components["responses"]["ValidationFailed"];
+        };
+    };
+    readonly changePassword: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        readonly responses: {
+            /** @description The password has changed */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description The current password is wrong (400, not 401: the caller's session is valid), or the
+             *     body could not be parsed
+             */
+            readonly 400: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Current password is incorrect"
+                     *     }
+                     */
+                    readonly "application/json": components["schemas"]["Error"];
+                };
+            };
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 422: components["responses"]["ValidationFailed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 503: components["responses"]["ServiceBusy"];
         };
     };
     readonly getProtected: {

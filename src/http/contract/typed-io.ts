@@ -59,3 +59,24 @@ export function reply<Op extends OperationId, S extends JsonStatus<Op>>(
   assertRoutedTo(res.req, operation);
   res.status(status).json(body);
 }
+
+/** The statuses `Op` declares without a body (204). */
+export type EmptyStatus<Op extends OperationId> = {
+  [S in keyof Responses<Op>]: Responses<Op>[S] extends { content?: never } ? S : never;
+}[keyof Responses<Op>] &
+  number;
+
+/** Answers `Op` with a status the contract declares without a body. */
+export function replyEmpty<Op extends OperationId>(res: Response, operation: Op, status: EmptyStatus<Op>): void {
+  assertRoutedTo(res.req, operation);
+  res.status(status).end();
+}
+
+/** The path parameters of `Op`, checked against the contract by the validator. */
+export type PathParams<Op extends OperationId> =
+  Operation<Op> extends { readonly parameters: { readonly path: infer P } } ? P : never;
+
+export function pathParams<Op extends OperationId>(req: Request, operation: Op): PathParams<Op> {
+  assertRoutedTo(req, operation);
+  return req.params as PathParams<Op>;
+}

@@ -1,11 +1,13 @@
 // express-openapi-validator over the contract: request and response validation, and routing
 // of each operationId to its handler. Installed as one Express layer (see compose-middleware).
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Contract } from './contract';
 import { composeMiddleware } from './compose-middleware';
 import { checkHandlers, operationDispatcher, useHandlers, type OperationHandlers } from './operation-routing';
+import { taggedOneOfBodies, variantErrors, type TaggedOneOf } from './one-of-variants';
 import { memoiseValidatorRouteMatchers } from './validator-route-cache';
+import type { ValidatorError } from '../fastapi-detail';
 
 export interface ContractValidatorOptions {
   readonly validateResponses: boolean;
@@ -61,8 +63,43 @@ export function contractValidator(
   checkHandlers(contract, handlers);
   memoiseValidatorRouteMatchers();
   const validator = compiledValidator(contract, options);
+  const tagged = taggedOneOfBodies(contract.document);
   return (req, res, next) => {
     useHandlers(req, handlers);
-    validator(req, res, next);
+    validator(req, res, tagged.size === 0 ? next : narrowingOneOfErrors(contract, tagged, req, next));
   };
 }
+
+interface ValidationFailure {
+  status?: number;
+  errors?: ValidatorError[];
+}
+
+/**
+ * Passes errors on to `next`, first narrowing a failed tagged oneOf (one-of-variants.ts) to
+ * the variant the body names: its errors alone, or UnknownVariantError.
+ */
+function narrowingOneOfErrors(
+  contract: Contract,
+  tagged: ReadonlyMap<string, TaggedOneOf>,
+  req: Request,
+  next: NextFunction,
+): NextFunction {
+  return ((err?: unknown) => {
+    const failure = err as ValidationFailure | undefined;
+    const operationId = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+    const oneOf = operationId === undefined ? undefined : tagged.get(operationId);
+    if (oneOf === undefined || failure?.status !== 400 || !failure.errors?.some(isOneOfError)) {
+      next(err);
+      return;
+    }
+    try {
+      failure.errors = [...variantErrors(contract.document, oneOf, req.body, failure.errors)];
+      next(failure);
+    } catch (unknownVariant) {
+      next(unknownVariant);
+    }
+  }) as NextFunction;
+}
+
+const isOneOfError = (e: ValidatorError): boolean => e.errorCode === 'oneOf.openapi.validation';
