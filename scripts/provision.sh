@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Provision a Debian/Ubuntu machine for the container side of this project (the jest
-# 'smoke' tier; unit, contract and integration tests need none of this):
+# Provision a Debian/Ubuntu machine for what the tests drive from outside Node (the jest
+# 'smoke' tier, and the Python OAuth 2 client of the integration tier; unit and contract
+# tests need none of this):
+#   - Python 3 with Authlib and requests (python3-authlib, python3-requests): a real OAuth 2
+#     client, whose automatic refresh of an expired token the integration tier exercises
 #   - Docker engine (docker.io) and a running dockerd
 #   - a compose tool (`docker compose` v2 if present, else Debian's docker-compose v1.29)
 #   - Debian's chromium at /usr/bin/chromium (for the playwright-core browser test)
@@ -37,6 +40,8 @@
 #   CHROMIUM_PATH       the browser the check looks for (default /usr/bin/chromium, the
 #                       path the browser test uses; change it only to test this script)
 #   SKIP_CHROMIUM=1     do not install chromium
+#   OAUTH_PYTHON        the Python the OAuth client test runs (default /usr/bin/python3, the
+#                       one Debian's python3-authlib installs into)
 #   FORCE_STANDIN=1     rebuild the stand-in base image even if the image exists
 set -euo pipefail
 
@@ -48,6 +53,8 @@ DOCKERD_LOG="${DOCKERD_LOG:-/tmp/dockerd.log}"
 DEBOOTSTRAP_LOG="${DEBOOTSTRAP_LOG:-/tmp/provision-debootstrap.log}"
 APT_UPDATE_TIMEOUT="${APT_UPDATE_TIMEOUT:-60}"
 CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+# Debian's python3-* packages serve the system Python, not a pyenv/venv python3 on PATH.
+OAUTH_PYTHON="${OAUTH_PYTHON:-/usr/bin/python3}"
 
 log() { printf '[provision] %s\n' "$*" >&2; }
 die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -114,6 +121,14 @@ preflight() {
     say "Chromium ($CHROMIUM_PATH)" "MISSING: no executable there"
   fi
 
+  if "$OAUTH_PYTHON" -c 'import authlib.integrations.requests_client' >/dev/null 2>&1; then
+    say "Python Authlib (OAuth 2 client)" "present"
+  else
+    MISSING+=("Python Authlib")
+    NEED_PKGS+=(python3-authlib python3-requests)
+    say "Python Authlib (OAuth 2 client)" "MISSING: $OAUTH_PYTHON cannot import authlib"
+  fi
+
   if [ "$ENGINE_UP" -eq 1 ] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     say "base image $BASE_IMAGE" "present"
   else
@@ -149,6 +164,7 @@ manual_steps() {
       "compose tool")  echo "  - a compose tool: the Docker Compose plugin (\`docker compose\`) or \`docker-compose\`" ;;
       Chromium*)       echo "  - Chromium (or Chrome) at $CHROMIUM_PATH (a symlink to it will do)" ;;
       "base image"*)   echo "  - the base image $BASE_IMAGE: \`docker pull $BASE_IMAGE\` (once the engine runs)" ;;
+      "Python Authlib") echo "  - Python 3 with Authlib and requests (\`pip install authlib requests\`, or Debian's python3-authlib python3-requests)" ;;
     esac
   done
 }
@@ -290,6 +306,17 @@ elif [ -x "$CHROMIUM_PATH" ]; then
 else
   apt_install chromium
   [ -x "$CHROMIUM_PATH" ] || die "chromium is installed, but there is no executable at $CHROMIUM_PATH"
+fi
+
+# --------------------------------------------------------------------------
+# 3b. Python Authlib, the OAuth 2 client of test/integration/oauth-clients.test.ts
+# --------------------------------------------------------------------------
+if "$OAUTH_PYTHON" -c 'import authlib.integrations.requests_client' >/dev/null 2>&1; then
+  log "python authlib present ($OAUTH_PYTHON)"
+else
+  apt_install python3 python3-authlib python3-requests
+  "$OAUTH_PYTHON" -c 'import authlib.integrations.requests_client' >/dev/null 2>&1 \
+    || die "python3-authlib is installed, but $OAUTH_PYTHON cannot import authlib.integrations.requests_client"
 fi
 
 # --------------------------------------------------------------------------
