@@ -167,7 +167,17 @@ export function signBenchToken(sub) {
   const key = createSecretKey(Buffer.from(BENCH_JWT_SECRET, 'utf8'));
   const now = Math.floor(Date.now() / 1000);
   return jwt.sign(
-    { sub, iat: now, nbf: now, exp: now + 1800, jti: randomUUID(), iss: JWT_ISSUER, aud: JWT_AUDIENCE },
+    // The claims the service issues, sid included, so every server verifies the same size of token.
+    {
+      sub,
+      sid: 'bench-session-0000000000',
+      iat: now,
+      nbf: now,
+      exp: now + 1800,
+      jti: randomUUID(),
+      iss: JWT_ISSUER,
+      aud: JWT_AUDIENCE,
+    },
     key,
     { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } },
   );
