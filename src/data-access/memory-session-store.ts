@@ -70,7 +70,8 @@ export class MemorySessionStore implements SessionStore {
 
   async isActive(sessionId: string, now: Date): Promise<boolean> {
     const family = this.families.get(sessionId);
-    return family !== undefined && family.session.expiresAt > now;
+    // getTime(), not `>` on Dates: the hot path, and valueOf() through ToPrimitive is slower.
+    return family !== undefined && family.session.expiresAt.getTime() > now.getTime();
   }
 
   async listActive(usernameKey: string, live: Liveness): Promise<readonly Session[]> {
