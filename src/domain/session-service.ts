@@ -151,6 +151,11 @@ export class SessionService {
     return this.deps.sessions.listActive(user.usernameKey, this.liveness());
   }
 
+  /** Ends the caller's own session (logout); a session that ended meanwhile is no error. */
+  async endCurrent(user: User, sessionId: string): Promise<void> {
+    await this.end(user.usernameKey, sessionId, 'logout', user.username);
+  }
+
   /** Ends one of the user's sessions; SessionNotFoundError when the user has none with that id. */
   async endOwn(user: User, sessionId: string, reason: SessionEndReason): Promise<void> {
     if (!(await this.end(user.usernameKey, sessionId, reason, user.username))) throw new SessionNotFoundError();

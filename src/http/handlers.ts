@@ -70,7 +70,7 @@ export function createHandlers({ accounts, sessions, isReady }: HandlerDeps): Co
 
     logout: async (req, res) => {
       const { user, sessionId } = await caller(req);
-      await sessions.endOwn(user, sessionId, 'logout');
+      await sessions.endCurrent(user, sessionId);
       replyEmpty(res, 'logout', 204);
     },
 

@@ -56,6 +56,8 @@ describe('POST /password', () => {
       ip: expect.any(String),
     });
     expect(events).toContainEqual(expect.objectContaining({ type: 'session_ended', reason: 'password_changed' }));
+    expect(t.logs.text).not.toContain(NEW_PASSWORD);
+    expect(t.logs.text).not.toContain(PASSWORD);
   });
 
   it('when the current password is wrong, then 400 (not 401: the session is valid) and nothing changes', async () => {
@@ -104,14 +106,20 @@ describe('POST /password', () => {
   ])(
     'when the new password is %s, then 422 naming new_password, and no attempt is counted',
     async (_why, next, type) => {
-      const name = await newUser();
-      const caller = await loginPair(t.app, name);
-      const res = coverage.check(
-        await change(caller, { current_password: PASSWORD, new_password: next }),
-        'changePassword',
-      );
+      const strict = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' });
+      await signup(strict.app, 'picky').expect(200);
+      const caller = await loginPair(strict.app, 'picky');
+      const attempt = (current: string, fresh: string) =>
+        request(strict.app)
+          .post('/password')
+          .set('Authorization', `Bearer ${caller.access}`)
+          .send({ current_password: current, new_password: fresh });
+      const res = coverage.check(await attempt('a wrong guess', next), 'changePassword');
       expect(res.status).toBe(422);
       expect(res.body.detail).toEqual([{ loc: ['body', 'new_password'], msg: expect.any(String), type }]);
+      // The one allowed failure is still there: this wrong guess is checked (400), not throttled.
+      await attempt('a wrong guess', NEW_PASSWORD).expect(400);
+      await attempt('a wrong guess', NEW_PASSWORD).expect(429);
     },
   );
 
