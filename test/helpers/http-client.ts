@@ -77,3 +77,42 @@ export async function seedScenario(base: string, username: string): Promise<stri
   });
   return accessToken;
 }
+
+async function form(base: string, path: string, fields: Record<string, string>): Promise<JsonResponse> {
+  return asJson(
+    await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    }),
+  );
+}
+
+/**
+ * Sessions over real HTTP: log in, refresh (rotation), replay the consumed refresh token
+ * (the session ends), then log in again and log out. Returns every token value it saw, so
+ * callers can check none reached a log.
+ */
+export async function sessionScenario(base: string, username: string): Promise<string[]> {
+  const login = await token(base, username);
+  expect(login.status).toBe(200);
+  const first = login.body as { access_token: string; refresh_token: string };
+
+  const refreshed = await form(base, '/token', { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+  expect(refreshed.status).toBe(200);
+  const second = refreshed.body as { access_token: string; refresh_token: string };
+  expect((await protectedRoute(base, second.access_token)).status).toBe(200);
+
+  const replay = await form(base, '/token', { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+  expect({ status: replay.status, error: replay.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+  expect((await protectedRoute(base, second.access_token)).status).toBe(401);
+
+  const again = (await token(base, username)).body as { access_token: string; refresh_token: string };
+  const logout = await fetch(`${base}/logout`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${again.access_token}` },
+  });
+  expect(logout.status).toBe(204);
+  expect((await protectedRoute(base, again.access_token)).status).toBe(401);
+  return [first, second, again].flatMap((p) => [p.access_token, p.refresh_token]);
+}
