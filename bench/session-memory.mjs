@@ -5,9 +5,10 @@
 // authenticated request makes (SessionStore.isActive) next to a bare Map lookup.
 //
 //   node --expose-gc bench/session-memory.mjs [--sessions=N] [--rotations=N]   prints one JSON line
-/* global process, console, gc */
+/* global process, console */
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { requireGc, settledHeap } from './heap.mjs';
 
 const require = createRequire(import.meta.url);
 const { MemorySessionStore } = require('../dist/data-access/memory-session-store.js');
@@ -15,16 +16,7 @@ const { MemorySessionStore } = require('../dist/data-access/memory-session-store
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const sessions = arg('sessions', 100_000);
 const rotations = arg('rotations', 10);
-if (typeof gc !== 'function') {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
-
-const settledHeap = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
+requireGc();
 const digest = () => createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
 
 const now = Date.now();

@@ -5,24 +5,16 @@
 // a username of kilobytes costs what "bob" costs. Run with --expose-gc for a settled heap.
 //
 //   node --expose-gc bench/throttle-memory.mjs [--keys=N]     prints one JSON line
-/* global process, console, gc */
+/* global process, console */
 import { createRequire } from 'node:module';
+import { requireGc, settledHeap } from './heap.mjs';
 
 const require = createRequire(import.meta.url);
 const { MemoryAttemptCounter } = require('../dist/data-access/memory-attempt-counter.js');
 const { limitKey } = require('../dist/domain/rate-limiter.js');
 
 const keys = Number(process.argv.find((a) => a.startsWith('--keys='))?.slice(7) ?? 100_000);
-if (typeof gc !== 'function') {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
-
-const settledHeap = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
+requireGc();
 
 const now = Date.now();
 const counter = new MemoryAttemptCounter(() => now, keys);

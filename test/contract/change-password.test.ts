@@ -5,7 +5,16 @@ import request from 'supertest';
 import { Argon2Pool } from '../../src/domain/argon2-pool';
 import type { AuthEvent } from '../../src/domain/auth-events';
 import { OWASP_ARGON2ID_MINIMUM } from '../../src/domain/password-hasher';
-import { PASSWORD, login, loginPair, refresh, signup, withBearer, type TokenPair } from '../helpers/accounts';
+import {
+  PASSWORD,
+  login,
+  loginPair,
+  refresh,
+  signup,
+  withBearer,
+  type TokenPair,
+  newAccount,
+} from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
 
@@ -16,13 +25,7 @@ const NEW_PASSWORD = 'a brand new passphrase for 2026';
 describe('POST /password', () => {
   let t: TestApp;
   let events: AuthEvent[];
-  let serial = 0;
-  const newUser = async (): Promise<string> => {
-    serial += 1;
-    const name = `changer${serial}`;
-    await signup(t.app, name).expect(200);
-    return name;
-  };
+  const newUser = (): Promise<string> => newAccount(t.app, 'changer');
   beforeAll(async () => {
     events = [];
     t = await buildTestApp({}, { events: { record: (e) => events.push(e) } });

@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import type { AuthEvent } from '../../src/domain/auth-events';
-import { PASSWORD, loginPair, refresh, refreshPair, signup, withBearer } from '../helpers/accounts';
+import { PASSWORD, loginPair, refresh, refreshPair, signup, withBearer, newAccount } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
 import { decodePart } from '../helpers/tokens';
@@ -20,14 +20,7 @@ const INVALID_GRANT = {
 describe('POST /token, refresh-token grant', () => {
   let t: TestApp;
   let events: AuthEvent[];
-  let serial = 0;
-  /** A new account per test: sessions of one test never meet another's. */
-  const newUser = async (): Promise<string> => {
-    serial += 1;
-    const name = `refresher${serial}`;
-    await signup(t.app, name).expect(200);
-    return name;
-  };
+  const newUser = (): Promise<string> => newAccount(t.app, 'refresher');
   beforeAll(async () => {
     events = [];
     t = await buildTestApp({}, { events: { record: (e) => events.push(e) } });

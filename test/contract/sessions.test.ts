@@ -10,6 +10,7 @@ import {
   withBearer,
   withBearerPost,
   type TokenPair,
+  newAccount,
 } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
@@ -21,13 +22,7 @@ const sidOf = (pair: TokenPair): string => decodePart(pair.access, 1).sid as str
 
 describe('sessions', () => {
   let t: TestApp;
-  let serial = 0;
-  const newUser = async (): Promise<string> => {
-    serial += 1;
-    const name = `sessioner${serial}`;
-    await signup(t.app, name).expect(200);
-    return name;
-  };
+  const newUser = (): Promise<string> => newAccount(t.app, 'sessioner');
   beforeAll(async () => {
     t = await buildTestApp();
   });

@@ -47,3 +47,12 @@ export async function refreshPair(app: Express, refreshToken: string): Promise<T
 
 export const withBearerPost = (app: Express, path: string, token: string) =>
   request(app).post(path).set('Authorization', `Bearer ${token}`);
+
+let accountSerial = 0;
+/** Signs up a new account with a name no other test in this process uses; returns the name. */
+export async function newAccount(app: Express, prefix: string): Promise<string> {
+  accountSerial += 1;
+  const name = `${prefix}${accountSerial}`;
+  await signup(app, name).expect(200);
+  return name;
+}
