@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     expect(config.metrics).toEqual({ enabled: true, port: 9000 });
     expect(config.hashing).toMatchObject({ queueLimit: 32, niceIncrement: 19 });
     expect(config.hashing.threads).toBeGreaterThanOrEqual(1);
+    expect(config.sessions).toEqual({ lifetimeSeconds: 14 * 86_400, idleTimeoutSeconds: undefined, maxPerUser: 50 });
   });
 
   it('then the result is deeply frozen', () => {
@@ -178,5 +179,25 @@ describe('loadConfig', () => {
   it('when METRICS_PORT equals PORT, then start-up fails: the management port must be its own', () => {
     expect(problemsOf({ PORT: '9000' })).toEqual([expect.stringMatching(/^METRICS_PORT must differ from PORT/)]);
     expect(loadConfig({ PORT: '9000', METRICS_PORT: '9100' }).metrics.port).toBe(9100);
+  });
+
+  it('takes the session settings: lifetime in days, idle timeout in minutes (0 is none), cap per user', () => {
+    expect(
+      loadConfig({
+        REFRESH_TOKEN_EXPIRE_DAYS: '30',
+        REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES: '31',
+        SESSIONS_MAX_PER_USER: '5',
+      }).sessions,
+    ).toEqual({ lifetimeSeconds: 30 * 86_400, idleTimeoutSeconds: 31 * 60, maxPerUser: 5 });
+  });
+
+  it('when the idle timeout is not longer than the access token, then start-up fails: every refresh would find its session timed out', () => {
+    expect(problemsOf({ REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES: '30' })).toEqual([
+      expect.stringMatching(
+        /^REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES must be longer than ACCESS_TOKEN_EXPIRE_MINUTES \(30\)/,
+      ),
+    ]);
+    expect(problemsOf({ REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES: '10', ACCESS_TOKEN_EXPIRE_MINUTES: '15' })).toHaveLength(1);
+    expect(problemsOf({ REFRESH_TOKEN_EXPIRE_DAYS: '0', SESSIONS_MAX_PER_USER: '0' })).toHaveLength(2);
   });
 });
