@@ -115,7 +115,9 @@ export class SessionService {
       this.recordEnd(username, session.id, 'refresh_token_reused');
       return fail('reused', session, username);
     }
-    if (!user) {
+    // A session older than the account belonged to a deleted namesake: it must not speak
+    // for the new account (authenticate() refuses such access tokens the same way).
+    if (!user || session.createdAt.getTime() < user.createdAt.getTime()) {
       await sessions.end(session.usernameKey, session.id);
       return fail('account_gone', session);
     }

@@ -134,13 +134,20 @@ describe('POST /token, refresh-token grant', () => {
     expect(res.body).toEqual(INVALID_GRANT);
   });
 
-  it('when the account is gone, then its refresh token is refused', async () => {
+  it('when the account is gone, or a namesake has signed up since, then the old refresh tokens are refused', async () => {
     const users = new MemoryUserStore();
     const own = await buildTestApp({}, { users });
     await signup(own.app, 'vanishing').expect(200);
     const pair = await loginPair(own.app, 'vanishing');
+    const another = await loginPair(own.app, 'vanishing');
     await users.delete('vanishing');
     await refresh(own.app, pair.refresh).expect(400);
+    // A namesake signs up: the old account's sessions must not speak for the new one.
+    own.clock.advance(1);
+    await signup(own.app, 'vanishing').expect(200);
+    const res = coverage.check(await refresh(own.app, another.refresh), 'issueToken');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(INVALID_GRANT);
   });
 
   it('when client_id (Authlib sends the literal "None"), client_secret and scope come along, then they are ignored, in a url-encoded or multipart body', async () => {
