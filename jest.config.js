@@ -29,7 +29,14 @@ module.exports = {
   // In-process code only: the integration and smoke tiers also run dist/ and the image, which
   // this report cannot see. src/main.ts is exercised by test/integration/process.test.ts.
   coverageProvider: 'v8',
-  collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/http/contract/openapi-types.ts'],
+  // The store ports hold only interfaces: TypeScript erases them and nothing loads them at run
+  // time, so the v8 provider would count every line of them as uncovered.
+  collectCoverageFrom: [
+    'src/**/*.ts',
+    '!src/main.ts',
+    '!src/http/contract/openapi-types.ts',
+    '!src/domain/{attempt-counter,revocation-store,session-store,user-store}.ts',
+  ],
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
   // Enforced by `npm test` (a full run passes --coverage) and so by CI: a little under what
