@@ -40,6 +40,6 @@ module.exports = {
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
   // Enforced by `npm test` (a full run passes --coverage) and so by CI: a little under what
-  // the suite reached when this was set (statements 97.7, branches 95.9, functions 96.0).
-  coverageThreshold: { global: { statements: 96, branches: 94, functions: 95, lines: 96 } },
+  // the suite reached when this was set (statements 99.6, branches 95.5, functions 98.1).
+  coverageThreshold: { global: { statements: 99, branches: 95, functions: 97, lines: 99 } },
 };
