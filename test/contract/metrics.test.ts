@@ -2,7 +2,7 @@
 // on the public API port; what they count.
 import request from 'supertest';
 import { createMetricsServer } from '../../src/http/metrics-server';
-import { login, signup } from '../helpers/accounts';
+import { login, loginPair, refresh, signup } from '../helpers/accounts';
 import { buildTestApp } from '../helpers/test-app';
 
 describe('metrics on the management port', () => {
@@ -42,6 +42,36 @@ describe('metrics on the management port', () => {
     expect(res.text).toMatch(/auth_signups_total\{outcome="success"\} 1/);
     expect(res.text).toMatch(/process_cpu_seconds_total/);
     await request(server).get('/other').expect(404);
+  });
+
+  it('then it counts refreshes, sessions ended by reason, and password changes', async () => {
+    const t = await buildTestApp();
+    await signup(t.app, 'rotator').expect(200);
+    const first = await loginPair(t.app, 'rotator');
+    await refresh(t.app, first.refresh).expect(200);
+    await refresh(t.app, first.refresh).expect(400);
+    const other = await loginPair(t.app, 'rotator');
+    await request(t.app)
+      .post('/password')
+      .set('Authorization', `Bearer ${other.access}`)
+      .send({ current_password: 'a wrong guess', new_password: 'a brand new passphrase' })
+      .expect(400);
+    await request(t.app)
+      .post('/password')
+      .set('Authorization', `Bearer ${other.access}`)
+      .send({ current_password: 'correct horse battery staple', new_password: 'a brand new passphrase' })
+      .expect(204);
+    await request(t.app).post('/logout').set('Authorization', `Bearer ${other.access}`).expect(204);
+
+    const endpoint = t.deps.metricsEndpoint;
+    if (endpoint.on !== 'own-port') throw new Error('metrics are off');
+    const text = (await request(createMetricsServer(endpoint.registry)).get('/metrics').expect(200)).text;
+    expect(text).toMatch(/auth_token_refreshes_total\{outcome="success"\} 1/);
+    expect(text).toMatch(/auth_token_refreshes_total\{outcome="failure"\} 1/);
+    expect(text).toMatch(/auth_sessions_ended_total\{reason="refresh_token_reused"\} 1/);
+    expect(text).toMatch(/auth_sessions_ended_total\{reason="logout"\} 1/);
+    expect(text).toMatch(/auth_password_changes_total\{outcome="failure"\} 1/);
+    expect(text).toMatch(/auth_password_changes_total\{outcome="success"\} 1/);
   });
 
   it('when METRICS_ENABLED=false, then no metrics are served anywhere', async () => {
