@@ -209,5 +209,6 @@ export class SessionService {
 /** The User-Agent as stored: at most USER_AGENT_MAX_LENGTH code units; empty is none. */
 function shortened(userAgent: string | undefined): string | undefined {
   if (userAgent === undefined || userAgent.length === 0) return undefined;
+  // Stryker disable next-line EqualityOperator: equivalent. A User-Agent of exactly the limit, cut to the limit, is itself.
   return userAgent.length > USER_AGENT_MAX_LENGTH ? userAgent.slice(0, USER_AGENT_MAX_LENGTH) : userAgent;
 }

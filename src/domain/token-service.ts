@@ -110,6 +110,7 @@ const JWT_MESSAGES: ReadonlyArray<readonly [prefix: string, reason: TokenRefusal
 function refusalReason(err: unknown): TokenRefusalReason {
   if (err instanceof jwt.TokenExpiredError) return 'expired';
   if (err instanceof jwt.NotBeforeError) return 'not_yet_valid';
+  // Stryker disable next-line StringLiteral: equivalent. jsonwebtoken throws only Error objects; '' just matches no row.
   const message = err instanceof Error ? err.message : '';
   return JWT_MESSAGES.find(([prefix]) => message.startsWith(prefix))?.[1] ?? 'unverifiable';
 }

@@ -4,6 +4,8 @@
 import request from 'supertest';
 import type { AuthEvent } from '../../src/domain/auth-events';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
+import { Argon2Pool } from '../../src/domain/argon2-pool';
+import { OWASP_ARGON2ID_MINIMUM } from '../../src/domain/password-hasher';
 import { PASSWORD, login, signup } from '../helpers/accounts';
 import { buildTestApp } from '../helpers/test-app';
 import { decodePart } from '../helpers/tokens';
@@ -111,5 +113,45 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ detail: 'Internal Server Error' });
     expect(events).toEqual([]);
+  });
+
+  it('when a sign-up meets a store outage or hashing at capacity, then no sign-up event: faults are not outcomes', async () => {
+    const users = new MemoryUserStore();
+    users.isNameTaken = () => Promise.reject(new Error('store unreachable'));
+    const outage = await recorded({}, users);
+    expect((await signup(outage.t.app, 'unlucky')).status).toBe(500);
+    expect(outage.events).toEqual([]);
+
+    const pool = new Argon2Pool({ threads: 1, queueLimit: 0, niceIncrement: 0 });
+    const events: AuthEvent[] = [];
+    const busy = await buildTestApp({}, { hashPool: pool, events: { record: (e) => events.push(e) } });
+    const occupied = pool.hash('occupying the thread', { ...OWASP_ARGON2ID_MINIMUM, timeCost: 60 });
+    expect((await signup(busy.app, 'patient')).status).toBe(503);
+    await occupied;
+    expect(events).toEqual([]);
+    await pool.close();
+  });
+
+  it('when a password change is throttled, then password_change records "throttled" for the account', async () => {
+    const { t, events } = await recorded({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' });
+    await signup(t.app, 'hasty').expect(200);
+    const token = (await login(t.app, 'hasty').expect(200)).body.access_token as string;
+    const change = () =>
+      request(t.app)
+        .post('/password')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ current_password: 'not it at all', new_password: 'a brand new passphrase' });
+    await change().expect(400);
+    await change().expect(429);
+    expect(events.filter((e) => e.type === 'password_change')).toEqual([
+      {
+        type: 'password_change',
+        outcome: 'failure',
+        username: 'hasty',
+        ip: expect.any(String),
+        reason: 'bad_password',
+      },
+      { type: 'password_change', outcome: 'throttled', username: 'hasty', ip: expect.any(String) },
+    ]);
   });
 });

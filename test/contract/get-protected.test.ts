@@ -1,7 +1,7 @@
 // GET /protected: the RFC 6750 answers to missing, malformed, forged and expired tokens.
 import request from 'supertest';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
-import { signup, tokenFor } from '../helpers/accounts';
+import { login, signup, tokenFor } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
 import { buildTestApp, nowSeconds, type TestApp } from '../helpers/test-app';
 import { decodePart, forgeToken, validClaims } from '../helpers/tokens';
@@ -165,5 +165,54 @@ describe('GET /protected', () => {
     t2.clock.advance(60);
     await signup(t2.app, 'ephemeral').expect(200);
     await request(t2.app).get('/protected').set('Authorization', `Bearer ${old}`).expect(401);
+  });
+
+  describe('why a token was refused, in the log only (the client reads "Invalid token")', () => {
+    const reasons = (app: TestApp) =>
+      app.logs
+        .entries()
+        .filter((e) => e.msg === 'token refused')
+        .map((e) => e.reason);
+
+    it('names revocation, an ended session, a deleted account and a namesake’s account', async () => {
+      const users = new MemoryUserStore();
+      const own = await buildTestApp({}, { users });
+      await signup(own.app, 'reasoned').expect(200);
+      const revoked = await tokenFor(own.app, 'other-one');
+      await request(own.app).post('/revoke').type('form').send({ token: revoked }).expect(200);
+      await request(own.app).get('/protected').set('Authorization', `Bearer ${revoked}`).expect(401);
+
+      const ended = (await login(own.app, 'reasoned').expect(200)).body.access_token as string;
+      await request(own.app).post('/logout').set('Authorization', `Bearer ${ended}`).expect(204);
+      await request(own.app).get('/protected').set('Authorization', `Bearer ${ended}`).expect(401);
+
+      const orphaned = (await login(own.app, 'reasoned').expect(200)).body.access_token as string;
+      await users.delete('reasoned');
+      await request(own.app).get('/protected').set('Authorization', `Bearer ${orphaned}`).expect(401);
+      own.clock.advance(60);
+      await signup(own.app, 'reasoned').expect(200);
+      await request(own.app).get('/protected').set('Authorization', `Bearer ${orphaned}`).expect(401);
+
+      expect(reasons(own)).toEqual(['revoked', 'session_ended', 'unknown_subject', 'predates_account']);
+    });
+
+    it('accepts a token issued up to the clock leeway before its account was created, and refuses one a second older (RFC 8725 §3.10)', async () => {
+      const own = await buildTestApp();
+      await signup(own.app, 'edgy').expect(200);
+      const created = nowSeconds(own);
+      const liveOwn = decodePart((await login(own.app, 'edgy').expect(200)).body.access_token as string, 1)
+        .sid as string;
+      const issuedAt = (iat: number) =>
+        forgeToken({ claims: { ...validClaims('edgy', iat, liveOwn), exp: created + 1800 } });
+      await request(own.app)
+        .get('/protected')
+        .set('Authorization', `Bearer ${issuedAt(created - 5)}`)
+        .expect(200);
+      await request(own.app)
+        .get('/protected')
+        .set('Authorization', `Bearer ${issuedAt(created - 6)}`)
+        .expect(401);
+      expect(reasons(own)).toEqual(['predates_account']);
+    });
   });
 });

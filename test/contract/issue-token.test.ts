@@ -4,6 +4,7 @@ import request from 'supertest';
 import { PASSWORD, signup, login } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
 import { MemoryAttemptCounter } from '../../src/data-access/memory-attempt-counter';
+import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import type { AuthEvent } from '../../src/domain/auth-events';
 import { Argon2Pool } from '../../src/domain/argon2-pool';
 import { Argon2idHasher, OWASP_ARGON2ID_MINIMUM, type PasswordHasher } from '../../src/domain/password-hasher';
@@ -253,6 +254,71 @@ describe('POST /token throttling (OWASP Authentication Cheat Sheet: throttling w
     for (let i = 0; i < 5; i++) await login(t.app, 'regular').expect(200);
     for (let i = 0; i < 3; i++) await login(t.app, 'regular', 'nope nope').expect(401);
     await login(t.app, 'regular').expect(429);
+  });
+
+  it('when a login succeeds, then it gives back its own attempt to the per-address limit but keeps the failures before it', async () => {
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_IP: '3' });
+    await signup(t.app, 'between').expect(200);
+    await login(t.app, 'ghost1', 'guess guess').expect(401);
+    await login(t.app, 'ghost2', 'guess guess').expect(401);
+    await login(t.app, 'between').expect(200);
+    await login(t.app, 'ghost3', 'guess guess').expect(401);
+    await login(t.app, 'ghost4', 'guess guess').expect(429);
+  });
+
+  it('when a login succeeds, then it gives back its own attempt to the per-account limit but keeps the failures from other addresses', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: 'loopback', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+    await signup(t.app, 'steady').expect(200);
+    await from(t, '203.0.113.1', 'steady', 'guess guess').expect(401);
+    await from(t, '203.0.113.2', 'steady', 'guess guess').expect(401);
+    await from(t, '203.0.113.3', 'steady').expect(200);
+    await from(t, '203.0.113.4', 'steady', 'guess guess').expect(401);
+    await from(t, '203.0.113.5', 'steady', 'guess guess').expect(429);
+  });
+
+  it('when one account has used its per-account failures, then another account is still counted on its own', async () => {
+    const t = await buildTestApp({ TRUST_PROXY: 'loopback', LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' });
+    await signup(t.app, 'target').expect(200);
+    await signup(t.app, 'elsewhere').expect(200);
+    await from(t, '203.0.113.1', 'target', 'guess guess').expect(401);
+    await from(t, '203.0.113.2', 'target', 'guess guess').expect(401);
+    await from(t, '203.0.113.3', 'target').expect(429);
+    await from(t, '203.0.113.4', 'elsewhere', 'guess guess').expect(401);
+    await from(t, '203.0.113.5', 'elsewhere').expect(200);
+  });
+
+  it('when the user store fails during a login, then 500 and the attempt is given back: a fault never costs the owner a try', async () => {
+    const users = new MemoryUserStore();
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' }, { users });
+    await signup(t.app, 'unlucky').expect(200);
+    const findByKey = users.findByKey.bind(users);
+    users.findByKey = () => Promise.reject(new Error('store unreachable'));
+    expect((await login(t.app, 'unlucky', 'guess guess')).status).toBe(500);
+    users.findByKey = findByKey;
+    await login(t.app, 'unlucky', 'guess guess').expect(401);
+    await login(t.app, 'unlucky').expect(429);
+  });
+
+  it('when upgrading a stored hash fails for another reason than capacity, then the login answers 500 rather than hiding the fault', async () => {
+    const real = await Argon2idHasher.create(sharedHashPool(), OWASP_ARGON2ID_MINIMUM);
+    const failing: PasswordHasher = {
+      hash: () => Promise.reject(new Error('worker crashed')),
+      verify: (phc, p) => real.verify(phc, p),
+      needsRehash: () => true,
+      verifyDummy: (p) => real.verifyDummy(p),
+    };
+    const users = new MemoryUserStore();
+    const t = await buildTestApp({}, { users, hasher: failing });
+    await users.create({
+      username: 'upgrading',
+      usernameKey: 'upgrading',
+      skeletons: [],
+      passwordHash: await real.hash(PASSWORD),
+      createdAt: new Date(t.clock.now()),
+    });
+    const res = await login(t.app, 'upgrading');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ detail: 'Internal Server Error' });
   });
 
   it('when an address has used its sign-ups, then its login failures are still counted apart from them', async () => {

@@ -34,6 +34,17 @@ describe('POST /revoke (RFC 7009)', () => {
     await request(t.app).get('/protected').set('Authorization', `Bearer ${second}`).expect(200);
   });
 
+  it('when a revoked token reaches its exp, then it stays refused through the clock leeway, when an unrevoked one is still accepted', async () => {
+    const own = await buildTestApp();
+    await signup(own.app, 'lingering').expect(200);
+    const revoked = (await login(own.app, 'lingering').expect(200)).body.access_token as string;
+    const kept = (await login(own.app, 'lingering').expect(200)).body.access_token as string;
+    await request(own.app).post('/revoke').type('form').send({ token: revoked }).expect(200);
+    own.clock.advance(1800 + 3);
+    await request(own.app).get('/protected').set('Authorization', `Bearer ${kept}`).expect(200);
+    await request(own.app).get('/protected').set('Authorization', `Bearer ${revoked}`).expect(401);
+  });
+
   it('when the token is garbage or forged, then still 200 (RFC 7009 §2.2) and nothing changes', async () => {
     const res = coverage.check(await revoke({ token: 'not-a-token' }), 'revokeToken');
     expect(res.status).toBe(200);
