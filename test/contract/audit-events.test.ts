@@ -3,6 +3,7 @@
 // outcomes are logged with who, from where, and why.
 import request from 'supertest';
 import type { AuthEvent } from '../../src/domain/auth-events';
+import { MemoryAttemptCounter } from '../../src/data-access/memory-attempt-counter';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import { Argon2Pool } from '../../src/domain/argon2-pool';
 import { OWASP_ARGON2ID_MINIMUM } from '../../src/domain/password-hasher';
@@ -153,5 +154,20 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
       },
       { type: 'password_change', outcome: 'throttled', username: 'hasty', ip: expect.any(String) },
     ]);
+  });
+
+  it('when the attempt store fails during a password change, then 500 and no "throttled" event', async () => {
+    const events: AuthEvent[] = [];
+    const counter = new MemoryAttemptCounter(() => Date.UTC(2026, 0, 15, 12), 1000);
+    const t = await buildTestApp({}, { attempts: counter, events: { record: (e) => events.push(e) } });
+    await signup(t.app, 'outaged').expect(200);
+    const token = (await login(t.app, 'outaged').expect(200)).body.access_token as string;
+    counter.reserve = () => Promise.reject(new Error('store unreachable'));
+    const res = await request(t.app)
+      .post('/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ current_password: PASSWORD, new_password: 'a brand new passphrase' });
+    expect(res.status).toBe(500);
+    expect(events.filter((e) => e.type === 'password_change')).toEqual([]);
   });
 });
