@@ -41,10 +41,9 @@ export class MemorySessionStore implements SessionStore {
     ids.add(session.id);
     this.byUser.set(session.usernameKey, ids);
     if (ids.size <= maxPerUser) return [];
-    const oldestFirst = [...ids]
-      .map((id) => this.families.get(id)?.session)
-      .filter((s): s is Session => s !== undefined)
-      .sort((a, b) => a.lastUsedAt.getTime() - b.lastUsedAt.getTime());
+    const oldestFirst = this.sessionsOf(session.usernameKey).sort(
+      (a, b) => a.lastUsedAt.getTime() - b.lastUsedAt.getTime(),
+    );
     const evicted = oldestFirst.slice(0, ids.size - maxPerUser).map((s) => s.id);
     for (const id of evicted) this.remove(id);
     return evicted;
@@ -75,9 +74,8 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async listActive(usernameKey: string, live: Liveness): Promise<readonly Session[]> {
-    return [...(this.byUser.get(usernameKey) ?? [])]
-      .map((id) => this.families.get(id)?.session)
-      .filter((s): s is Session => s !== undefined && isLive(s, live))
+    return this.sessionsOf(usernameKey)
+      .filter((s) => isLive(s, live))
       .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
   }
 
@@ -96,6 +94,13 @@ export class MemorySessionStore implements SessionStore {
   /** Sessions held, live or not yet swept (for tests and the memory bench). */
   get size(): number {
     return this.families.size;
+  }
+
+  /** Every session of the owner, live or not yet swept. */
+  private sessionsOf(usernameKey: string): Session[] {
+    return [...(this.byUser.get(usernameKey) ?? [])]
+      .map((id) => this.families.get(id)?.session)
+      .filter((s): s is Session => s !== undefined);
   }
 
   /** The family a token belongs to when its session is live; a dead one is dropped on the way. */

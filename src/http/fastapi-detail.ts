@@ -92,12 +92,16 @@ const VALIDATOR_WORDING = new Map<string, (message: string) => Wording>([
 /** The validator's names for request parts, where FastAPI's differ ("/params/id" is a path parameter). */
 const FASTAPI_PART = new Map([['params', 'path']]);
 
+/** The ajv keyword that failed: "required" for errorCode "required.openapi.validation". */
+export const validatorKeyword = (error: ValidatorError): string =>
+  (error.errorCode ?? '').replace(/\.openapi\.validation$/, '');
+
+/** The parts of an error's path: "/body/password" or ".body.password" → ["body", "password"]. */
+export const pathSegments = (path: string): string[] => path.split(/[/.]/).filter((p) => p.length > 0);
+
 /** "/body/password", ".body.list.1" or "/params/id" → ["body", "password"], ["body", "list", 1] or ["path", "id"]. */
 const location = (path: string): Array<string | number> =>
-  path
-    .split(/[/.]/)
-    .filter((p) => p.length > 0)
-    .map((p, i) => (i === 0 ? (FASTAPI_PART.get(p) ?? p) : /^\d+$/.test(p) ? Number(p) : p));
+  pathSegments(path).map((p, i) => (i === 0 ? (FASTAPI_PART.get(p) ?? p) : /^\d+$/.test(p) ? Number(p) : p));
 
 /** Errors about a request part; others (e.g. a malformed multipart stream) are plain 400s. */
 const REQUEST_PART = /^[/.](body|query|headers|path|cookies|params)\b/;
@@ -107,8 +111,7 @@ export function toValidationDetail(errors: ReadonlyArray<ValidatorError>): Valid
     .filter((e): e is ValidatorError & { path: string } => REQUEST_PART.test(e.path ?? ''))
     .map((e) => {
       const message = e.message ?? 'invalid value';
-      const keyword = (e.errorCode ?? '').replace(/\.openapi\.validation$/, '');
-      const [msg, type] = VALIDATOR_WORDING.get(keyword)?.(message) ?? [message, 'value_error'];
+      const [msg, type] = VALIDATOR_WORDING.get(validatorKeyword(e))?.(message) ?? [message, 'value_error'];
       return { loc: location(e.path), msg, type };
     });
 }

@@ -35,14 +35,19 @@ export async function signup(base: string, username: string, password = PASSWORD
   );
 }
 
-export async function token(base: string, username: string, password = PASSWORD): Promise<JsonResponse> {
+/** A url-encoded form POSTed to `path`. */
+async function form(base: string, path: string, fields: Record<string, string>): Promise<JsonResponse> {
   return asJson(
-    await fetch(`${base}/token`, {
+    await fetch(`${base}${path}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username, password }).toString(),
+      body: new URLSearchParams(fields).toString(),
     }),
   );
+}
+
+export async function token(base: string, username: string, password = PASSWORD): Promise<JsonResponse> {
+  return form(base, '/token', { username, password });
 }
 
 export async function protectedRoute(base: string, accessToken?: string): Promise<JsonResponse> {
@@ -76,16 +81,6 @@ export async function seedScenario(base: string, username: string): Promise<stri
     body: { message: `Hello ${username}! This is a protected route` },
   });
   return accessToken;
-}
-
-async function form(base: string, path: string, fields: Record<string, string>): Promise<JsonResponse> {
-  return asJson(
-    await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-    }),
-  );
 }
 
 /**

@@ -4,7 +4,7 @@
 // that one's errors: a password-grant client that forgot `password` sees exactly the answer
 // the original service gave, not also "refresh_token is required".
 import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types';
-import type { ValidatorError } from '../fastapi-detail';
+import { pathSegments, validatorKeyword, type ValidatorError } from '../fastapi-detail';
 
 /** The parts of a JSON schema read here. */
 interface Schema {
@@ -90,8 +90,8 @@ export function taggedOneOfBodies(document: OpenAPIV3.DocumentV3): ReadonlyMap<s
  * the error's place. Errors about the tag itself never can: the tag selected this variant.
  */
 function raisedBy(document: OpenAPIV3.DocumentV3, tag: string, schema: Schema, error: ValidatorError): boolean {
-  const keyword = (error.errorCode ?? '').replace(/\.openapi\.validation$/, '');
-  const property = (error.path ?? '').split(/[/.]/).filter((p) => p.length > 0)[1];
+  const keyword = validatorKeyword(error);
+  const property = pathSegments(error.path ?? '')[1];
   if (keyword === 'oneOf' || property === undefined || property === tag) return false;
   if (keyword === 'required') return (schema.required ?? []).includes(property);
   const propertySchema = resolve(document, schema.properties?.[property]);

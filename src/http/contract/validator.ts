@@ -1,13 +1,13 @@
 // express-openapi-validator over the contract: request and response validation, and routing
 // of each operationId to its handler. Installed as one Express layer (see compose-middleware).
-import type { NextFunction, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Contract } from './contract';
 import { composeMiddleware } from './compose-middleware';
 import { checkHandlers, operationDispatcher, useHandlers, type OperationHandlers } from './operation-routing';
 import { taggedOneOfBodies, variantErrors, type TaggedOneOf } from './one-of-variants';
 import { memoiseValidatorRouteMatchers } from './validator-route-cache';
-import type { ValidatorError } from '../fastapi-detail';
+import { validatorKeyword, type ValidatorError } from '../fastapi-detail';
 
 export interface ContractValidatorOptions {
   readonly validateResponses: boolean;
@@ -54,20 +54,26 @@ function compiledValidator(
   return validator;
 }
 
-/** Throws at start-up when the handler map and the contract's operations disagree. */
+/**
+ * The validator over the contract, and behind it the error layer that narrows failed tagged
+ * oneOf bodies; install both, in this order. Throws at start-up when the handler map and the
+ * contract's operations disagree.
+ */
 export function contractValidator(
   contract: Contract,
   handlers: OperationHandlers,
   options: ContractValidatorOptions,
-): RequestHandler {
+): [RequestHandler, ErrorRequestHandler] {
   checkHandlers(contract, handlers);
   memoiseValidatorRouteMatchers();
   const validator = compiledValidator(contract, options);
-  const tagged = taggedOneOfBodies(contract.document);
-  return (req, res, next) => {
-    useHandlers(req, handlers);
-    validator(req, res, tagged.size === 0 ? next : narrowingOneOfErrors(contract, tagged, req, next));
-  };
+  return [
+    (req, res, next) => {
+      useHandlers(req, handlers);
+      validator(req, res, next);
+    },
+    oneOfNarrowing(contract, taggedOneOfBodies(contract.document)),
+  ];
 }
 
 interface ValidationFailure {
@@ -76,20 +82,20 @@ interface ValidationFailure {
 }
 
 /**
- * Passes errors on to `next`, first narrowing a failed tagged oneOf (one-of-variants.ts) to
- * the variant the body names: its errors alone, or UnknownVariantError.
+ * An error layer: a failed tagged oneOf (one-of-variants.ts) goes on narrowed to the variant
+ * the body names, its errors alone or UnknownVariantError; any other error goes on as it is.
+ * Express calls it only for errors, so requests that pass cost nothing here.
  */
-function narrowingOneOfErrors(
-  contract: Contract,
-  tagged: ReadonlyMap<string, TaggedOneOf>,
-  req: Request,
-  next: NextFunction,
-): NextFunction {
-  return ((err?: unknown) => {
+function oneOfNarrowing(contract: Contract, tagged: ReadonlyMap<string, TaggedOneOf>): ErrorRequestHandler {
+  return (err: unknown, req, _res, next) => {
     const failure = err as ValidationFailure | undefined;
     const operationId = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
     const oneOf = operationId === undefined ? undefined : tagged.get(operationId);
-    if (oneOf === undefined || failure?.status !== 400 || !failure.errors?.some(isOneOfError)) {
+    if (
+      oneOf === undefined ||
+      failure?.status !== 400 ||
+      !failure.errors?.some((e) => validatorKeyword(e) === 'oneOf')
+    ) {
       next(err);
       return;
     }
@@ -99,7 +105,5 @@ function narrowingOneOfErrors(
     } catch (unknownVariant) {
       next(unknownVariant);
     }
-  }) as NextFunction;
+  };
 }
-
-const isOneOfError = (e: ValidatorError): boolean => e.errorCode === 'oneOf.openapi.validation';
