@@ -7,7 +7,7 @@ import { MemoryAttemptCounter } from '../../src/data-access/memory-attempt-count
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import { Argon2Pool } from '../../src/domain/argon2-pool';
 import { OWASP_ARGON2ID_MINIMUM } from '../../src/domain/password-hasher';
-import { PASSWORD, login, signup } from '../helpers/accounts';
+import { PASSWORD, login, signup, changePassword } from '../helpers/accounts';
 import { buildTestApp } from '../helpers/test-app';
 import { decodePart } from '../helpers/tokens';
 
@@ -137,11 +137,7 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
     const { t, events } = await recorded({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' });
     await signup(t.app, 'hasty').expect(200);
     const token = (await login(t.app, 'hasty').expect(200)).body.access_token as string;
-    const change = () =>
-      request(t.app)
-        .post('/password')
-        .set('Authorization', `Bearer ${token}`)
-        .send({ current_password: 'not it at all', new_password: 'a brand new passphrase' });
+    const change = () => changePassword(t.app, token, 'not it at all', 'a brand new passphrase');
     await change().expect(400);
     await change().expect(429);
     expect(events.filter((e) => e.type === 'password_change')).toEqual([
@@ -163,10 +159,7 @@ describe('audit events (OWASP ASVS 5.0 §16.3)', () => {
     await signup(t.app, 'outaged').expect(200);
     const token = (await login(t.app, 'outaged').expect(200)).body.access_token as string;
     counter.reserve = () => Promise.reject(new Error('store unreachable'));
-    const res = await request(t.app)
-      .post('/password')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ current_password: PASSWORD, new_password: 'a brand new passphrase' });
+    const res = await changePassword(t.app, token, PASSWORD, 'a brand new passphrase');
     expect(res.status).toBe(500);
     expect(events.filter((e) => e.type === 'password_change')).toEqual([]);
   });

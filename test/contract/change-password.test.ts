@@ -14,6 +14,7 @@ import {
   withBearer,
   type TokenPair,
   newAccount,
+  changePassword,
 } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
 import { buildTestApp, type TestApp } from '../helpers/test-app';
@@ -91,11 +92,7 @@ describe('POST /password', () => {
     const limited = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3' });
     await signup(limited.app, 'guessed').expect(200);
     const token = ((await login(limited.app, 'guessed').expect(200)).body as { access_token: string }).access_token;
-    const guess = (current: string) =>
-      request(limited.app)
-        .post('/password')
-        .set('Authorization', `Bearer ${token}`)
-        .send({ current_password: current, new_password: NEW_PASSWORD });
+    const guess = (current: string) => changePassword(limited.app, token, current, NEW_PASSWORD);
     for (let i = 0; i < 3; i += 1) await guess(`wrong guess ${i}`).expect(400);
     const throttled = coverage.check(await guess(PASSWORD), 'changePassword');
     expect(throttled.status).toBe(429);
@@ -112,11 +109,7 @@ describe('POST /password', () => {
       const strict = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' });
       await signup(strict.app, 'picky').expect(200);
       const caller = await loginPair(strict.app, 'picky');
-      const attempt = (current: string, fresh: string) =>
-        request(strict.app)
-          .post('/password')
-          .set('Authorization', `Bearer ${caller.access}`)
-          .send({ current_password: current, new_password: fresh });
+      const attempt = (current: string, fresh: string) => changePassword(strict.app, caller.access, current, fresh);
       const res = coverage.check(await attempt('a wrong guess', next), 'changePassword');
       expect(res.status).toBe(422);
       expect(res.body.detail).toEqual([{ loc: ['body', 'new_password'], msg: expect.any(String), type }]);
@@ -193,21 +186,14 @@ describe('POST /password', () => {
     const caller = await loginPair(busy.app, 'waiting');
     const occupied = pool.hash('occupying the thread', { ...OWASP_ARGON2ID_MINIMUM, timeCost: 60 });
     const res = coverage.check(
-      await request(busy.app)
-        .post('/password')
-        .set('Authorization', `Bearer ${caller.access}`)
-        .send({ current_password: 'a wrong guess', new_password: NEW_PASSWORD }),
+      await changePassword(busy.app, caller.access, 'a wrong guess', NEW_PASSWORD),
       'changePassword',
     );
     await occupied;
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     // The one allowed failure is still there: a wrong guess now is checked (400), the next throttled.
-    await request(busy.app)
-      .post('/password')
-      .set('Authorization', `Bearer ${caller.access}`)
-      .send({ current_password: 'a wrong guess', new_password: NEW_PASSWORD })
-      .expect(400);
+    await changePassword(busy.app, caller.access, 'a wrong guess', NEW_PASSWORD).expect(400);
     await login(busy.app, 'waiting').expect(429);
     await pool.close();
   });

@@ -2,7 +2,7 @@
 // on the public API port; what they count.
 import request from 'supertest';
 import { createMetricsServer } from '../../src/http/metrics-server';
-import { login, loginPair, refresh, signup } from '../helpers/accounts';
+import { login, loginPair, refresh, signup, changePassword, PASSWORD } from '../helpers/accounts';
 import { buildTestApp } from '../helpers/test-app';
 
 describe('metrics on the management port', () => {
@@ -51,16 +51,8 @@ describe('metrics on the management port', () => {
     await refresh(t.app, first.refresh).expect(200);
     await refresh(t.app, first.refresh).expect(400);
     const other = await loginPair(t.app, 'rotator');
-    await request(t.app)
-      .post('/password')
-      .set('Authorization', `Bearer ${other.access}`)
-      .send({ current_password: 'a wrong guess', new_password: 'a brand new passphrase' })
-      .expect(400);
-    await request(t.app)
-      .post('/password')
-      .set('Authorization', `Bearer ${other.access}`)
-      .send({ current_password: 'correct horse battery staple', new_password: 'a brand new passphrase' })
-      .expect(204);
+    await changePassword(t.app, other.access, 'a wrong guess', 'a brand new passphrase').expect(400);
+    await changePassword(t.app, other.access, PASSWORD, 'a brand new passphrase').expect(204);
     await request(t.app).post('/logout').set('Authorization', `Bearer ${other.access}`).expect(204);
 
     const endpoint = t.deps.metricsEndpoint;

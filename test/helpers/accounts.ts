@@ -56,3 +56,7 @@ export async function newAccount(app: Express, prefix: string): Promise<string> 
   await signup(app, name).expect(200);
   return name;
 }
+
+/** POST /password (JSON) as the holder of `accessToken`. */
+export const changePassword = (app: Express, accessToken: string, current: string, fresh: string) =>
+  withBearerPost(app, '/password', accessToken).send({ current_password: current, new_password: fresh });
