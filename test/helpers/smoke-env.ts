@@ -15,7 +15,8 @@ export const SMOKE_JWT_SECRET = 'FIXTURE-ONLY-smoke-Vb5Nq8Wx2Lk7Rt4Yz1Hm6Fc9Dj3'
 
 const PROVISION_HINT =
   '`npm test` provisions it on Debian/Ubuntu as root (scripts/provision.sh: Docker engine, compose, Debian chromium, ' +
-  'the node:20-bookworm-slim base image); elsewhere install them by hand, or run `npm run test:fast` without this tier.';
+  'the node:20-bookworm-slim base image, the postgres:15-bookworm database image); ' +
+  'elsewhere install them by hand, or run `npm run test:fast` without this tier.';
 
 export interface RunResult {
   code: number;
