@@ -96,6 +96,23 @@ export function requireCompose(): ComposeTool {
   throw new Error(`No compose tool: neither \`docker compose\` nor \`docker-compose\` works. ${PROVISION_HINT}`);
 }
 
+/**
+ * Throws (so the test fails, not skips) unless `ref` is in the local image store: without it
+ * compose would try to pull it and fail with a registry error instead.
+ */
+export function requireImage(ref: string, what: string): void {
+  const r = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `The ${what} image ${ref} is not in the local image store (\`docker image inspect ${ref}\` failed); ` +
+        `\`bash scripts/provision.sh\` pulls it or builds a local stand-in. ${PROVISION_HINT}`,
+    );
+  }
+}
+
 /** Throws (so the test fails, not skips) unless Debian's chromium is installed. */
 export function requireChromium(): void {
   try {
@@ -128,11 +145,15 @@ export interface ContainerInspect {
   HostConfig: {
     ReadonlyRootfs: boolean;
     CapDrop: string[] | null;
+    CapAdd: string[] | null;
+    PortBindings: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
     SecurityOpt: string[] | null;
     Init: boolean | null;
     Memory: number;
     PidsLimit: number | null;
   };
+  Mounts: { Type: string; Name?: string; Source: string; Destination: string }[];
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
   State: {
     Status: string;
     Running: boolean;
