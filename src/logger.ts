@@ -58,3 +58,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     stream,
   );
 }
+
+/**
+ * An error for a log line: its message and code (a SQLSTATE or errno) only. A driver error
+ * can carry query text, parameters or a connection string: none of that is logged.
+ */
+export function errorSummary(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return { message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+}
