@@ -11,14 +11,17 @@ import { createLogger, errorSummary } from './logger';
 async function run(): Promise<number> {
   let config;
   try {
-    config = loadConfig({ ...process.env, STORE: 'postgres' });
+    config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: err.message, problems: err.problems })}\n`);
     return 78;
   }
   const logger = createLogger(config.logLevel);
-  if (config.store.kind !== 'postgres') return 78;
+  if (config.store.kind !== 'postgres') {
+    logger.fatal('nothing to migrate: set STORE=postgres and DATABASE_URL (or DATABASE_URL_FILE)');
+    return 78;
+  }
   const store = config.store;
   try {
     const applied = await retryUnavailable(
