@@ -64,7 +64,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
  * can carry query text, parameters or a connection string: none of that is logged.
  */
 export function errorSummary(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { message: String(err) };
-  const code = (err as { code?: unknown }).code;
-  return { message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+  // Duck-typed, not `instanceof Error`: Node core's errors may come from another realm.
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
+  if (typeof message !== 'string') return { message: String(err) };
+  return { message, ...(typeof code === 'string' ? { code } : {}) };
 }

@@ -76,13 +76,15 @@ const UNAVAILABLE_MESSAGES = [
 
 /** True when `err` says the database is unreachable, restarting, overloaded or too slow. */
 export function isUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  // Not `instanceof Error`: errors from Node's core (ECONNREFUSED) may come from another realm
+  // (a vm context, as under jest), and are Errors all the same.
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     if (UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.has(code)) return true;
     if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c))) return true;
   }
-  return UNAVAILABLE_MESSAGES.some((m) => m.test(err.message));
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => m.test(message));
 }
 
 /** Rethrows `err` as StoreUnavailableError when the database could not answer. */
