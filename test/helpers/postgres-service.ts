@@ -91,7 +91,8 @@ export const refreshAt = (base: string, refreshToken: string) =>
 export const logoutAt = (base: string, accessToken: string) => call(base, 'POST', '/logout', { bearer: accessToken });
 
 /** POST /revoke (RFC 7009). */
-export const revokeAt = (base: string, tokenValue: string) => call(base, 'POST', '/revoke', { form: { token: tokenValue } });
+export const revokeAt = (base: string, tokenValue: string) =>
+  call(base, 'POST', '/revoke', { form: { token: tokenValue } });
 
 export const changePasswordAt = (base: string, accessToken: string, current: string, fresh: string) =>
   call(base, 'POST', '/password', { bearer: accessToken, json: { current_password: current, new_password: fresh } });
