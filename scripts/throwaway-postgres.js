@@ -2,7 +2,8 @@
 // folder (as the `postgres` user when we are root: initdb and postgres refuse to run as
 // root), trust authentication on 127.0.0.1 only, a free port, durability settings off (it
 // is thrown away). stop() and start() restart it on the same port, for outage tests;
-// destroy() stops it and deletes the folder.
+// destroy() stops it and deletes the folder. `settings` adds server settings (`-c name=value`),
+// e.g. { shared_preload_libraries: 'pg_stat_statements' } for the benchmark.
 'use strict';
 const { execFile } = require('node:child_process');
 const { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } = require('node:fs');
@@ -36,8 +37,15 @@ function freePort() {
   });
 }
 
-/** @returns {Promise<{url: string, start(): Promise<void>, stop(): Promise<void>, destroy(): Promise<void>}>} */
-async function startThrowawayCluster() {
+/**
+ * @param {{settings?: Record<string, string | number>}} [options]
+ * @returns {Promise<{url: string, start(): Promise<void>, stop(): Promise<void>, destroy(): Promise<void>}>}
+ */
+async function startThrowawayCluster({ settings = {} } = {}) {
+  for (const [name, value] of Object.entries(settings)) {
+    if (!/^[a-z_][a-z0-9_.]*$/i.test(name) || !/^[\w.,:/-]+$/.test(String(value)))
+      throw new Error(`unsupported PostgreSQL setting ${name}=${value}`);
+  }
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'auth-pg-'));
   const data = join(dir, 'data');
@@ -52,7 +60,10 @@ async function startThrowawayCluster() {
   const port = await freePort();
   const options =
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 ` +
-    '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+    '-c fsync=off -c synchronous_commit=off -c full_page_writes=off' +
+    Object.entries(settings)
+      .map(([name, value]) => ` -c ${name}=${value}`)
+      .join('');
   const pgCtl = binary('pg_ctl');
   const start = async () => {
     await as(pgCtl, ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);

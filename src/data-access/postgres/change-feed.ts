@@ -95,12 +95,11 @@ export class ChangeFeed {
     client.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload !== undefined) this.deliver(message.payload);
     });
-    this.client = client;
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
     } catch (err) {
-      this.client = undefined;
+      // Not yet this.client: its 'error' and 'end' events are ignored, and the caller retries.
       await client.end().catch(() => undefined);
       throw err;
     }
@@ -108,6 +107,7 @@ export class ChangeFeed {
       await client.end().catch(() => undefined);
       return;
     }
+    this.client = client;
     this.retryMs = this.timing.retryMinMs;
     this.setLive(true);
     this.heartbeat = setInterval(() => void this.beat(client), this.timing.heartbeatMs);
