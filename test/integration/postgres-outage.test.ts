@@ -4,8 +4,10 @@
 // once by replicas starting together, or by `node dist/migrate.js`).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { Client } from 'pg';
 import { migrationNames } from '../../src/data-access/postgres/migrations';
 import { PASSWORD } from '../helpers/accounts';
 import { signup, token } from '../helpers/http-client';
@@ -111,6 +113,43 @@ async function runMigrate(databaseUrl: string) {
   return { code, messages, stderr: err };
 }
 
+/** The parent PID in /proc/<pid>/stat (Linux); undefined once the process is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cluster's postmaster and every process it started (backends, checkpointer, ...). */
+async function serverProcesses(url: string): Promise<number[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  let postmaster: number | undefined;
+  try {
+    const [row] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    postmaster = parentOf(row!.pid);
+  } finally {
+    await client.end();
+  }
+  if (postmaster === undefined) throw new Error('the postmaster was not found');
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => parentOf(pid) === postmaster);
+  return [postmaster, ...children];
+}
+
+/** How long `work` takes, with its result. */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const begun = Date.now();
+  const value = await work();
+  return { value, ms: Date.now() - begun };
+}
+
 const appliedMigrations = async (url: string) =>
   (await queryOnce<{ name: string }>(url, 'SELECT name FROM pgmigrations ORDER BY id')).map((r) => r.name);
 
@@ -172,6 +211,65 @@ describe('when PostgreSQL stops under a running process', () => {
         });
       } finally {
         if (!restarted) await database.start();
+      }
+    },
+  );
+});
+
+describe('when PostgreSQL hangs under a running process (every server process paused: connections stay open, nothing answers)', () => {
+  withOwnCluster(
+    'then it is not ready within 3 s, each request is answered 503 within the configured timeouts instead of hanging, and it serves again once PostgreSQL resumes',
+    async () => {
+      // Connections time out after 1 s, statements after 1 s (2 s on the client's side).
+      const r = await replica(
+        replicaEnv(database.url, { DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000' }),
+      );
+      expect((await signup(r.base, 'frozen')).status).toBe(200);
+      const before = pairOf(await token(r.base, 'frozen'));
+      expect(await protectedStatus(r.base, before.access)).toBe(200);
+      expect(await protectedStatus(r.base, before.access)).toBe(200);
+
+      const pids = await serverProcesses(database.url);
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      let resumed = false;
+      const resume = () => {
+        if (resumed) return;
+        resumed = true;
+        for (const pid of pids) process.kill(pid, 'SIGCONT');
+      };
+      try {
+        // The change feed's heartbeat (every 500 ms, 1 s to answer) notices it.
+        const notReadyMs = await within('/readyz turns 503', 3_000, async () => (await readyStatus(r.base)) === 503);
+        const login = await timed(() =>
+          call(r.base, 'POST', '/token', { form: { username: 'frozen', password: PASSWORD } }),
+        );
+        const join = await timed(() =>
+          call(r.base, 'POST', '/signup', { json: { username: 'latecomer', password: PASSWORD } }),
+        );
+        const guarded = await timed(() => call(r.base, 'GET', '/protected', { bearer: before.access }));
+        for (const answer of [login, join, guarded]) {
+          expectUnavailable(answer.value);
+          expect(answer.ms).toBeLessThan(3_500);
+        }
+        expect((await fetch(`${r.base}/healthz`)).status).toBe(200);
+        expect(r.service.child.exitCode).toBeNull();
+
+        resume();
+        const readyMs = await within('/readyz turns 200 again', 10_000, async () => (await readyStatus(r.base)) === 200);
+        expect(await protectedStatus(r.base, before.access)).toBe(200);
+        expect((await token(r.base, 'frozen')).status).toBe(200);
+        expect((await signup(r.base, 'latecomer')).status).toBe(200);
+        report({
+          test: 'hang',
+          pausedProcesses: pids.length,
+          notReadyAfterPauseMs: notReadyMs,
+          tokenAnsweredMs: login.ms,
+          signupAnsweredMs: join.ms,
+          protectedAnsweredMs: guarded.ms,
+          readyAfterResumeMs: readyMs,
+        });
+      } finally {
+        resume();
       }
     },
   );

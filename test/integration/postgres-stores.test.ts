@@ -9,6 +9,7 @@ import { openPostgresStores } from '../../src/data-access/postgres/open';
 import { PostgresRevocationStore } from '../../src/data-access/postgres/revocation-store';
 import { PostgresSessionStore } from '../../src/data-access/postgres/session-store';
 import { Sweeper } from '../../src/data-access/postgres/sweeper';
+import { ChangeFeed, FeedCache } from '../../src/data-access/postgres/change-feed';
 import { PostgresUserStore } from '../../src/data-access/postgres/user-store';
 import { StoreUnavailableError } from '../../src/domain/errors';
 import { loginPair, refreshPair, signup, withBearer } from '../helpers/accounts';
@@ -164,6 +165,97 @@ describe('PostgreSQL only', () => {
       expect(await stores.users.create(userNamed('opened'))).toBe(true);
     } finally {
       await stores.close();
+    }
+  });
+
+  it('the feed cache answers from memory once warm, forgets the oldest entry beyond its size, and an entry past its TTL', async () => {
+    let loads = 0;
+    const load = async () => (loads += 1);
+    const cache = new FeedCache<number>(pg.feed, 's', { maxEntries: 2, ttlMs: 200 });
+    await cache.get('a', load);
+    await cache.get('a', load);
+    expect(loads).toBe(1);
+    await cache.get('b', load);
+    await cache.get('c', load);
+    expect(cache.size).toBe(2);
+    await cache.get('a', load); // 'a' was the oldest: evicted, loaded again
+    expect(loads).toBe(4);
+    await new Promise((r) => setTimeout(r, 250));
+    await cache.get('a', load);
+    expect(loads).toBe(5);
+  });
+
+  it('a dead session found by its refresh token is not returned, and is ended on the way', async () => {
+    const sessions = await pg.sessions();
+    await sessions.create(session('idle'), 'idle-1', 50);
+    const idleSince = { now: new Date(T0 + 1000), usedSince: new Date(T0 + 500) };
+    expect(await sessions.findByRefreshToken('idle-1', idleSince)).toBeUndefined();
+    expect(await sessions.listActive('alice', { now: new Date(T0), usedSince: undefined })).toEqual([]);
+  });
+
+  it('deleting an account frees its name and its look-alikes', async () => {
+    const users = await pg.users();
+    await users.create(userNamed('paypal'));
+    await users.delete('paypal');
+    expect(await users.findByKey('paypal')).toBeUndefined();
+    expect(await users.create(userNamed('paypa1'))).toBe(true);
+  });
+
+  it('the sweeper runs on its own every interval until stopped', async () => {
+    const revocations = new PostgresRevocationStore(pg.db, pg.cache('r'), clock);
+    await database.truncate();
+    await revocations.revoke('expired', T0 - 1);
+    const sweeper = new Sweeper(pg.db, clock, quietLogger);
+    sweeper.start(20);
+    try {
+      await within(2000, async () => (await pg.db.query('SELECT 1 FROM revoked_tokens')).length === 0);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
+  it('start-up retries an unreachable database with backoff, then gives up with a message saying what to check', async () => {
+    const closed = postgresConfig('postgres://postgres@127.0.0.1:1/postgres', { startupTimeoutMs: 600 });
+    await expect(openPostgresStores(closed, clock, quietLogger)).rejects.toThrow(
+      /applying migrations: the database did not answer within 1 s \(\d+ tries; last: connect ECONNREFUSED.*Check DATABASE_URL/,
+    );
+  });
+
+  it('with MIGRATE_ON_START=false, start-up refuses a database with pending migrations, naming them and the command', async () => {
+    const admin = new Client({ connectionString: database.url });
+    await admin.connect();
+    const name = `unmigrated_${Date.now()}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(database.url);
+    url.pathname = `/${name}`;
+    const config = postgresConfig(url.toString(), { migrateOnStart: false });
+    await expect(openPostgresStores(config, clock, quietLogger)).rejects.toThrow(
+      new RegExp(`schema is behind: 1 migration\\(s\\) pending \\(${migrationNames()[0]}\\).*npm run migrate`),
+    );
+    await migrate(config, quietLogger);
+    const stores = await openPostgresStores(config, clock, quietLogger);
+    await stores.close();
+  });
+
+  it('a listening connection that stops answering (a silent network) is noticed by the heartbeat, and the feed reconnects', async () => {
+    if (!database.ownCluster || process.getuid?.() !== 0) return; // signals another user's process
+    const feed = new ChangeFeed(pg.config, quietLogger, TEST_FEED_TIMING);
+    await feed.start();
+    try {
+      const [backend] = await pg.db.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'jwt-auth-service (changes)' ORDER BY backend_start DESC LIMIT 1",
+      );
+      expect(backend).toBeDefined();
+      process.kill(backend!.pid, 'SIGSTOP');
+      try {
+        await within(3000, async () => !feed.isLive());
+      } finally {
+        process.kill(backend!.pid, 'SIGCONT');
+      }
+      await within(5000, async () => feed.isLive());
+    } finally {
+      await feed.close();
     }
   });
 

@@ -89,7 +89,7 @@ export class ChangeFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client(connectionSettings(this.config));
+    const client = new Client(connectionSettings(this.config, 'changes'));
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     client.on('notification', (message) => {

@@ -13,11 +13,14 @@ export const RETRY_AFTER_SECONDS = 2;
 
 const APPLICATION_NAME = 'jwt-auth-service';
 
-/** Settings every connection of ours uses (the pool's, the change feed's, the migrator's). */
-export function connectionSettings(config: PostgresConfig) {
+/**
+ * Settings every connection of ours uses (the pool's, the change feed's, the migrator's);
+ * `role` names it in pg_stat_activity for operators.
+ */
+export function connectionSettings(config: PostgresConfig, role: 'requests' | 'changes' | 'migrations') {
   return {
     connectionString: config.url,
-    application_name: APPLICATION_NAME,
+    application_name: `${APPLICATION_NAME} (${role})`,
     connectionTimeoutMillis: config.connectTimeoutMs,
     // TCP keepalive: a peer that vanished without a FIN is noticed instead of waited on forever.
     keepAlive: true,
@@ -34,7 +37,7 @@ export function connectionSettings(config: PostgresConfig) {
  */
 export function createPool(config: PostgresConfig, logger: Logger): Pool {
   const pool = new Pool({
-    ...connectionSettings(config),
+    ...connectionSettings(config, 'requests'),
     max: config.poolMax,
     idleTimeoutMillis: 30_000,
     statement_timeout: config.statementTimeoutMs,

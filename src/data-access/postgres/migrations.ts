@@ -30,7 +30,7 @@ export function migrationNames(): string[] {
 async function withClient<T>(config: PostgresConfig, work: (client: Client) => Promise<T>): Promise<T> {
   // A connection of its own, without the request path's statement timeout: a migration or the
   // wait for another replica's may take longer than any request should.
-  const client = new Client(connectionSettings(config));
+  const client = new Client(connectionSettings(config, 'migrations'));
   client.on('error', () => undefined);
   await client.connect();
   try {
