@@ -83,4 +83,4 @@ async function startThrowawayCluster({ settings = {} } = {}) {
   };
 }
 
-module.exports = { startThrowawayCluster };
+module.exports = { startThrowawayCluster, freePort };

@@ -24,7 +24,25 @@ export interface TestDatabase {
   start(): Promise<void>;
   /** Empties every table the migrations created (not the migrations table). */
   truncate(): Promise<void>;
+  /** Creates an empty database `<prefix>_<n>` on the same server; resolves with its URL. */
+  createDatabase(prefix: string): Promise<string>;
   destroy(): Promise<void>;
+}
+
+let databaseSerial = 0;
+async function createDatabase(url: string, prefix: string): Promise<string> {
+  databaseSerial += 1;
+  const name = `${prefix}_${process.pid}_${databaseSerial}`;
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const created = new URL(url);
+  created.pathname = `/${name}`;
+  return created.toString();
 }
 const TABLES = ['users', 'user_skeletons', 'sessions', 'consumed_refresh_tokens', 'revoked_tokens', 'attempt_counters'];
 
@@ -51,6 +69,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
       stop: () => Promise.reject(new Error('an external DATABASE_URL cannot be stopped by the tests')),
       start: () => Promise.resolve(),
       truncate: () => truncateAll(external),
+      createDatabase: (prefix) => createDatabase(external, prefix),
       destroy: () => Promise.resolve(),
     };
   }
@@ -62,6 +81,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     start: () => cluster.start(),
     stop: () => cluster.stop(),
     truncate: () => truncateAll(url),
+    createDatabase: (prefix) => createDatabase(url, prefix),
     destroy: () => cluster.destroy(),
   };
 }

@@ -1,7 +1,6 @@
 // The PostgreSQL stores against the same store contracts as the in-memory ones (a real
 // PostgreSQL: a throwaway cluster of our own, or DATABASE_URL), then what only they have:
 // migrations, sweeps, caches kept by notifications, and behaviour when the database is down.
-import { Client } from 'pg';
 import request from 'supertest';
 import { PostgresAttemptCounter } from '../../src/data-access/postgres/attempt-counter';
 import { migrate, migrationNames, pendingMigrations } from '../../src/data-access/postgres/migrations';
@@ -130,14 +129,7 @@ describe('PostgreSQL only', () => {
   });
 
   it('migrations: concurrent runs on a fresh database apply each migration once; then nothing is pending', async () => {
-    const admin = new Client({ connectionString: database.url });
-    await admin.connect();
-    const name = `fresh_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(database.url);
-    url.pathname = `/${name}`;
-    const config = postgresConfig(url.toString());
+    const config = postgresConfig(await database.createDatabase('fresh'));
     expect(await pendingMigrations(config)).toEqual(migrationNames());
     const runs = await Promise.all([
       migrate(config, quietLogger),
@@ -222,14 +214,7 @@ describe('PostgreSQL only', () => {
   });
 
   it('with MIGRATE_ON_START=false, start-up refuses a database with pending migrations, naming them and the command', async () => {
-    const admin = new Client({ connectionString: database.url });
-    await admin.connect();
-    const name = `unmigrated_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(database.url);
-    url.pathname = `/${name}`;
-    const config = postgresConfig(url.toString(), { migrateOnStart: false });
+    const config = postgresConfig(await database.createDatabase('unmigrated'), { migrateOnStart: false });
     await expect(openPostgresStores(config, clock, quietLogger)).rejects.toThrow(
       new RegExp(`schema is behind: 1 migration\\(s\\) pending \\(${migrationNames()[0]}\\).*npm run migrate`),
     );
