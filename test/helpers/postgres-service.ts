@@ -1,6 +1,6 @@
 // Replicas of the built service (node dist/main.js) over one PostgreSQL, for the process-level
 // tests of several replicas, durability and outages: the environment they share, starting
-// them, the requests http-client.ts has no helper for, fresh databases, and polling.
+// them, the requests http-client.ts has no helper for, and polling.
 import { Client } from 'pg';
 import type { JsonBody, JsonResponse } from './http-client';
 import { startService, type ServiceProcess } from './service-process';
@@ -118,21 +118,6 @@ export async function within(
     if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-/** Creates an empty database in the cluster of `adminUrl` (as its user) and returns its URL. */
-export async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /** Runs one query on a connection of its own. */

@@ -5,7 +5,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { migrationNames } from '../../src/data-access/postgres/migrations';
@@ -14,7 +13,6 @@ import { signup, token } from '../helpers/http-client';
 import { startTestDatabase, type TestDatabase } from '../helpers/postgres';
 import {
   call,
-  createDatabase,
   pairOf,
   protectedStatus,
   queryOnce,
@@ -65,24 +63,15 @@ function started(env: Record<string, string>): ServiceProcess {
   return s;
 }
 
-/** An empty database of its own in the test cluster. */
+/** An empty database of its own on the test server. */
 async function freshDatabase(label: string): Promise<string> {
-  const name = `fresh_${label}_${Date.now().toString(36)}`;
-  createdDatabases.push(name);
-  return createDatabase(database.url, name);
+  const url = await database.createDatabase(`fresh_${label}`);
+  createdDatabases.push(new URL(url).pathname.slice(1));
+  return url;
 }
 
-/** A port nothing listens on (it was free a moment ago). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { freePort } = require('../../scripts/throwaway-postgres.js') as { freePort: () => Promise<number> };
 
 /** 503 with a plain detail and Retry-After: nothing of the driver, the database or a stack. */
 function expectUnavailable(res: RawJsonResponse): void {
@@ -292,7 +281,8 @@ describe('when PostgreSQL hangs under a running process (every server process pa
 
 describe('at start-up', () => {
   it('when the database does not answer within DATABASE_STARTUP_TIMEOUT_SECONDS, then it exits 69 with one plain JSON line on stderr, no stack and no password', async () => {
-    const port = await closedPort();
+    // Free a moment ago: nothing listens there.
+    const port = await freePort();
     const begun = Date.now();
     const s = started(
       replicaEnv(`postgres://postgres:hunter2-fixture@127.0.0.1:${port}/postgres`, {
