@@ -9,7 +9,7 @@
 // notifications sent meanwhile are lost.
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { connectionSettings, type PostgresConfig } from './database';
+import { connectionSettings, withTimeout, type PostgresConfig } from './database';
 import { errorSummary } from '../../logger';
 
 export const CHANNEL = 'auth_changes';
@@ -115,16 +115,10 @@ export class ChangeFeed {
   }
 
   private async beat(client: Client): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('heartbeat not answered')), this.timing.heartbeatTimeoutMs);
-    });
     try {
-      await Promise.race([client.query('SELECT 1'), timeout]);
+      await withTimeout(client.query('SELECT 1'), this.timing.heartbeatTimeoutMs, 'heartbeat not answered');
     } catch (err) {
       this.lost(client, err);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -96,6 +96,19 @@ export function translate(err: unknown): never {
   throw err;
 }
 
+/** `work`, or a rejection with `message` after `ms` (the work itself is not cancelled). */
+export async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What the stores need from the database: parameterised statements and transactions. */
 export class Database {
   constructor(readonly pool: Pool) {}

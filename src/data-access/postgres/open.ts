@@ -5,7 +5,7 @@ import type { Clock } from '../../domain/clock';
 import type { Stores } from '../stores';
 import { PostgresAttemptCounter } from './attempt-counter';
 import { ChangeFeed, FeedCache, type FeedTiming } from './change-feed';
-import { createPool, Database, isUnavailable, type PostgresConfig } from './database';
+import { createPool, Database, isUnavailable, withTimeout, type PostgresConfig } from './database';
 import { errorSummary } from '../../logger';
 import { migrate, pendingMigrations } from './migrations';
 import { PostgresRevocationStore } from './revocation-store';
@@ -29,6 +29,12 @@ export interface OpenOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A readiness probe answers within this, even when the database hangs before the change
+ * feed's heartbeat has noticed (probes usually time out after 1 to 3 s).
+ */
+const READINESS_TIMEOUT_MS = 1_000;
 
 /**
  * Runs `attempt` until it succeeds, retrying only "unavailable" failures with exponential
@@ -103,7 +109,7 @@ export async function openPostgresStores(
     // most likely unreachable too. Answering at once keeps the probe fast.
     ping: async () => {
       if (!feed.isLive()) throw new Error('change feed not connected');
-      await db.ping();
+      await withTimeout(db.ping(), READINESS_TIMEOUT_MS, 'database did not answer the readiness ping in time');
     },
     close: async () => {
       await sweeper.stop();
