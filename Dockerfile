@@ -23,6 +23,7 @@ COPY package.json package-lock.json .npmrc* ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
 COPY tsconfig*.json openapi.yaml ./
+COPY scripts/copy-build-assets.js ./scripts/
 COPY src ./src
 RUN npm run build
 

@@ -54,6 +54,7 @@ import {
   waitUntilAnswering,
 } from './lib.mjs';
 import { formatSummary, summariseProfile } from './profile-summary.mjs';
+import { OPERATIONS as STORE_OPERATIONS, storeCompare } from './store-compare.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -136,7 +137,7 @@ function serviceEnv(port) {
   delete inherited.NODE_OPTIONS;
   for (const key of Object.keys(inherited)) {
     if (
-      /^(PORT|HOST|LOG_LEVEL|JWT_|ACCESS_TOKEN_|PASSWORD_|ARGON2_|HASH_|CORS_|TRUST_PROXY|RATE_LIMIT_|LOGIN_|SIGNUP_|THROTTLE_|VALIDATE_RESPONSES|MAX_HEADER_BYTES|LAME_DUCK_MS|SHUTDOWN_TIMEOUT_MS|METRICS_)/.test(
+      /^(PORT|HOST|LOG_LEVEL|JWT_|ACCESS_TOKEN_|REFRESH_TOKEN_|SESSIONS_|PASSWORD_|ARGON2_|HASH_|CORS_|TRUST_PROXY|RATE_LIMIT_|LOGIN_|SIGNUP_|THROTTLE_|VALIDATE_RESPONSES|MAX_HEADER_BYTES|LAME_DUCK_MS|SHUTDOWN_TIMEOUT_MS|METRICS_|STORE$|DATABASE_|MIGRATE_ON_START)/.test(
         key,
       )
     ) {
@@ -310,7 +311,7 @@ async function fullRun() {
   const user = `bench_${randomBytes(4).toString('hex')}`;
   const failures = [];
 
-  log('\n[1/4] argon2id hashing ceiling (in-process)');
+  log('\n[1/5] argon2id hashing ceiling (in-process)');
   await settle();
   const hashingRuns = [{ ...(await hashingCeiling(config.password.argon2, config.hashing)), when: 'start' }];
   await settle();
@@ -320,7 +321,7 @@ async function fullRun() {
     ['express', 'baseline-express', 'express-server.mjs'],
     ['node', 'baseline-node-http', 'node-http-server.mjs'],
   ]) {
-    log(`\n[${key === 'express' ? 2 : 3}/4] ${name}: GET /protected`);
+    log(`\n[${key === 'express' ? 2 : 3}/5] ${name}: GET /protected`);
     const b = await startBaseline(name, script, { sub: user });
     const sampler = rssSampler(b.server.pid);
     try {
@@ -336,7 +337,7 @@ async function fullRun() {
     await settle();
   }
 
-  log('\n[4/4] service (node dist/main.js, NODE_ENV=production, LOG_LEVEL=info → log file)');
+  log('\n[4/5] service (node dist/main.js, NODE_ENV=production, LOG_LEVEL=info → log file)');
   const svc = await startService({ port: servicePort, env });
   log(`  ready after ${round(svc.readyMs, 0)} ms`);
   const phases = {};
@@ -405,6 +406,19 @@ async function fullRun() {
     exit = await stopServer(svc.server);
   }
   const serviceLog = await logStats(svc.server.logFile);
+
+  log('\n[5/5] store comparison: the service on STORE=memory, then STORE=postgres (throwaway cluster)');
+  const stores = await storeCompare({
+    quick: QUICK,
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    // Shorter waits for a quiet machine in --quick: the comparison must stay under a minute.
+    settle: () => settleMachine(SETTLE_MS, QUICK ? 2 : QUIET_WAIT_S),
+    baseEnv: (port) => serviceEnv(port).env,
+    protectedConnections: PROTECTED_CONNECTIONS,
+    tokenConnections: TOKEN_CONNECTIONS,
+  });
+  failures.push(...stores.failures);
   log('\nthrottle state memory (node --expose-gc bench/throttle-memory.mjs)');
   const throttleMemory = JSON.parse(
     execFileSync(process.execPath, ['--expose-gc', path.join(BENCH_DIR, 'throttle-memory.mjs')], {
@@ -463,7 +477,7 @@ async function fullRun() {
       );
     }
   }
-  const warnings = [];
+  const warnings = [...stores.warnings];
   for (const [name, r] of [
     ['/token', phases.token],
     ['/signup', phases.signup],
@@ -605,6 +619,20 @@ async function fullRun() {
       '',
     ],
   ];
+  // Store comparison: each operation on each store, from the same run.
+  for (const [op, label] of Object.entries(STORE_OPERATIONS)) {
+    for (const [store, s] of Object.entries(stores.stores)) {
+      const r = s.operations[op];
+      if (!r) continue;
+      const conns = op === 'protected' ? PROTECTED_CONNECTIONS : TOKEN_CONNECTIONS;
+      rows.push([
+        `STORE=${store.padEnd(8)} ${label} (${conns} conns)`,
+        `${round(r.rps, r.rps < 100 ? 1 : 0)} req/s, p50 ${r.latencyMs.p50} / p99 ${r.latencyMs.p99} ms`,
+        '',
+        '',
+      ]);
+    }
+  }
   log('\nResults');
   printTable(rows);
   log(
@@ -614,6 +642,8 @@ async function fullRun() {
       `service ${round(phases.protected.serverCpuPct, 0)}% / ${round(phases.protected.loaderCpuPct, 0)}% ` +
       '(100% = one core; the loader shares the machine)',
   );
+  log('\nWhere the time goes on STORE=postgres (pg_stat_statements and /proc CPU time, per measured request):');
+  for (const line of stores.summary) log(`  ${line}`);
   for (const w of warnings) log(`WARNING: ${w}`);
   for (const f of failures) log(`FAIL: ${f}`);
 
@@ -656,6 +686,12 @@ async function fullRun() {
     ratios,
     throttleMemory,
     sessionMemory,
+    stores: {
+      settings: stores.settings,
+      ...stores.stores,
+      whereTheTimeGoes: stores.whereTheTimeGoes,
+      summary: stores.summary,
+    },
     targets,
     warnings,
     failures,

@@ -7,10 +7,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { auditSink } from './audit-log';
 import type { Config } from './config';
-import { MemoryAttemptCounter } from './data-access/memory-attempt-counter';
-import { MemoryRevocationStore } from './data-access/memory-revocation-store';
-import { MemorySessionStore } from './data-access/memory-session-store';
-import { MemoryUserStore } from './data-access/memory-user-store';
+import { openStores, type Stores } from './data-access/stores';
 import { AccountService } from './domain/account-service';
 import type { AttemptCounter } from './domain/attempt-counter';
 import { combineSinks, type AuthEventSink } from './domain/auth-events';
@@ -26,6 +23,7 @@ import { TokenService } from './domain/token-service';
 import type { UserStore } from './domain/user-store';
 import type { AppParts } from './http/app';
 import { loadContract, type Contract } from './http/contract/contract';
+import { errorSummary } from './logger';
 import { createMetrics, type MetricsEndpoint } from './metrics';
 
 export interface Lifecycle {
@@ -49,6 +47,8 @@ export interface DependencyOverrides {
   readonly attempts?: AttemptCounter;
   readonly revocations?: RevocationStore;
   readonly sessions?: SessionStore;
+  /** A whole store bundle (e.g. PostgreSQL stores a test opened); single stores above still win. */
+  readonly stores?: Stores;
   readonly hasher?: PasswordHasher;
   readonly hashPool?: Argon2Pool;
   readonly contract?: Contract;
@@ -89,9 +89,11 @@ export async function createDependencies(
   overrides: DependencyOverrides = {},
 ): Promise<AppDeps> {
   const clock = overrides.clock ?? systemClock;
-  const users = overrides.users ?? new MemoryUserStore();
   const rl = config.rateLimit;
-  const attempts = overrides.attempts ?? new MemoryAttemptCounter(clock, rl.maxKeys);
+  // Connects and migrates first with STORE=postgres: nothing else starts before the database answers.
+  const stores: Stores = overrides.stores ?? (await openStores(config.store, clock, rl.maxKeys, logger));
+  const users = overrides.users ?? stores.users;
+  const attempts = overrides.attempts ?? stores.attempts;
   const pool = overrides.hashPool ?? new Argon2Pool(config.hashing);
   // The dummy hash runs in the pool while the contract is parsed and checked here.
   const [hasher, contract] = await Promise.all([
@@ -117,7 +119,7 @@ export async function createDependencies(
     clock,
   });
   const sessions = new SessionService({
-    sessions: overrides.sessions ?? new MemorySessionStore(clock),
+    sessions: overrides.sessions ?? stores.sessions,
     users,
     tokens,
     policy: {
@@ -138,7 +140,7 @@ export async function createDependencies(
     }),
     tokens,
     sessions,
-    revocations: overrides.revocations ?? new MemoryRevocationStore(clock),
+    revocations: overrides.revocations ?? stores.revocations,
     loginLimiter: new RateLimiter(attempts, clock, 'login', rl.enabled),
     signupLimiter: new RateLimiter(attempts, clock, 'signup', rl.enabled),
     limits: {
@@ -158,10 +160,10 @@ export async function createDependencies(
   const isReady = async (): Promise<boolean> => {
     if (lifecycle.draining) return false;
     try {
-      await users.ping();
+      await (overrides.users ? overrides.users.ping() : stores.ping());
       return true;
     } catch (err) {
-      logger.warn({ err }, 'user store unreachable');
+      logger.warn({ err: errorSummary(err) }, 'store unreachable: not ready');
       return false;
     }
   };
@@ -177,7 +179,9 @@ export async function createDependencies(
     lifecycle,
     metrics,
     metricsEndpoint: metricsEndpoint(config.metrics, metrics?.registry),
-    // A pool the caller supplied is the caller's to close.
-    close: () => (overrides.hashPool ? Promise.resolve() : pool.close()),
+    // What the caller supplied is the caller's to close.
+    close: async () => {
+      await Promise.all([overrides.stores ? undefined : stores.close(), overrides.hashPool ? undefined : pool.close()]);
+    },
   };
 }

@@ -87,6 +87,14 @@ const envSchema = z
     LAME_DUCK_MS: integer(0, 60_000, 2_000),
     METRICS_ENABLED: boolean(true),
     METRICS_PORT: integer(0, 65535, 9000),
+    STORE: z.preprocess(emptyToUndefined, z.enum(['memory', 'postgres']).default('memory')),
+    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().optional()),
+    DATABASE_URL_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
+    DATABASE_POOL_MAX: integer(1, 1000, 10),
+    DATABASE_CONNECT_TIMEOUT_MS: integer(100, 120_000, 5_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(100, 600_000, 5_000),
+    DATABASE_STARTUP_TIMEOUT_SECONDS: integer(0, 3_600, 60),
+    MIGRATE_ON_START: boolean(true),
   })
   .superRefine((env, ctx) => {
     const idle = env.REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES;
@@ -97,14 +105,42 @@ const envSchema = z
         message: `must be longer than ACCESS_TOKEN_EXPIRE_MINUTES (${env.ACCESS_TOKEN_EXPIRE_MINUTES}), or 0 for none: a client that refreshes when its access token expires would otherwise always find its session timed out`,
       });
     }
-    if (env.JWT_SECRET !== undefined && env.JWT_SECRET_FILE !== undefined) {
+    for (const [value, file] of [
+      ['JWT_SECRET', 'JWT_SECRET_FILE'],
+      ['DATABASE_URL', 'DATABASE_URL_FILE'],
+    ] as const) {
+      if (env[value] !== undefined && env[file] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [file],
+          message: `and ${value} are both set; set one (the file keeps the secret out of \`docker inspect\`)`,
+        });
+      }
+    }
+    if (env.STORE === 'postgres' && env.DATABASE_URL === undefined && env.DATABASE_URL_FILE === undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['JWT_SECRET_FILE'],
-        message: 'and JWT_SECRET are both set; set one (the file keeps the secret out of `docker inspect`)',
+        path: ['DATABASE_URL'],
+        message: 'is required with STORE=postgres (or DATABASE_URL_FILE): e.g. postgres://user:password@host:5432/db',
       });
     }
   });
+
+/** Where accounts, sessions, revocations and throttle counters live. */
+export type StoreConfig =
+  | { readonly kind: 'memory' }
+  | {
+      readonly kind: 'postgres';
+      /** A secret (it holds the password): never logged. */
+      readonly url: string;
+      readonly poolMax: number;
+      readonly connectTimeoutMs: number;
+      readonly statementTimeoutMs: number;
+      /** How long start-up retries an unreachable database before giving up. */
+      readonly startupTimeoutMs: number;
+      /** Apply pending migrations at start-up (under an advisory lock); false: refuse to start if any. */
+      readonly migrateOnStart: boolean;
+    };
 
 export interface Config {
   readonly port: number;
@@ -153,6 +189,7 @@ export interface Config {
     readonly queueLimit: number;
     readonly niceIncrement: number;
   };
+  readonly store: StoreConfig;
   readonly rateLimit: {
     readonly enabled: boolean;
     readonly loginMaxFailuresPerAccountAndIp: number;
@@ -211,19 +248,40 @@ function parseTrustProxy(value: string, ctx: z.RefinementCtx): false | number | 
   return entries;
 }
 
-/** The secret from JWT_SECRET or the file JWT_SECRET_FILE names (one trailing newline dropped). */
+/**
+ * A secret from NAME or from the file NAME_FILE names (one trailing newline dropped);
+ * undefined when neither is set, or both (a problem reported by the schema).
+ */
 function readSecret(
-  e: { JWT_SECRET?: string | undefined; JWT_SECRET_FILE?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  name: 'JWT_SECRET' | 'DATABASE_URL',
   readFile: (path: string) => string,
   problems: string[],
 ): string | undefined {
-  if (e.JWT_SECRET_FILE === undefined) return e.JWT_SECRET;
+  const value = emptyToUndefined(env[name]) as string | undefined;
+  const file = emptyToUndefined(env[`${name}_FILE`]) as string | undefined;
+  if (file === undefined) return value;
+  if (value !== undefined) return undefined;
   try {
-    return readFile(e.JWT_SECRET_FILE).replace(/\r?\n$/, '');
+    return readFile(file).replace(/\r?\n$/, '');
   } catch (err) {
-    problems.push(`JWT_SECRET_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    problems.push(`${name}_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     return undefined;
   }
+}
+
+/** What is wrong with a database URL, without echoing it (it holds a password). */
+function databaseUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not a URL: expected postgres://user:password@host:5432/database';
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    return `must start with postgres:// or postgresql:// (it starts with ${parsed.protocol}//)`;
+  }
+  return undefined;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -246,17 +304,21 @@ export function loadConfig(
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`);
-  // The secret is checked even when other values are wrong, so every problem is listed at once.
-  const raw = {
-    JWT_SECRET: emptyToUndefined(env.JWT_SECRET) as string | undefined,
-    JWT_SECRET_FILE: emptyToUndefined(env.JWT_SECRET_FILE) as string | undefined,
-  };
+  // Secrets are checked even when other values are wrong, so every problem is listed at once.
   const algorithm = parsed.success ? parsed.data.JWT_ALGORITHM : 'HS256';
-  const secret =
-    raw.JWT_SECRET !== undefined && raw.JWT_SECRET_FILE !== undefined ? undefined : readSecret(raw, readFile, problems);
+  const secret = readSecret(env, 'JWT_SECRET', readFile, problems);
   const secretProblem = secret === undefined ? undefined : weakSecretProblem(secret, algorithm);
   if (secretProblem !== undefined) {
-    problems.push(`${raw.JWT_SECRET_FILE === undefined ? 'JWT_SECRET' : 'JWT_SECRET_FILE'} ${secretProblem}`);
+    problems.push(
+      `${emptyToUndefined(env.JWT_SECRET_FILE) === undefined ? 'JWT_SECRET' : 'JWT_SECRET_FILE'} ${secretProblem}`,
+    );
+  }
+  const databaseUrl = readSecret(env, 'DATABASE_URL', readFile, problems)?.trim();
+  const urlProblem = databaseUrl === undefined ? undefined : databaseUrlProblem(databaseUrl);
+  if (urlProblem !== undefined) {
+    problems.push(
+      `${emptyToUndefined(env.DATABASE_URL_FILE) === undefined ? 'DATABASE_URL' : 'DATABASE_URL_FILE'} ${urlProblem}`,
+    );
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -294,6 +356,18 @@ export function loadConfig(
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     metrics: { enabled: e.METRICS_ENABLED, port: e.METRICS_PORT },
+    store:
+      e.STORE === 'postgres' && databaseUrl !== undefined
+        ? {
+            kind: 'postgres',
+            url: databaseUrl,
+            poolMax: e.DATABASE_POOL_MAX,
+            connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+            statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+            startupTimeoutMs: e.DATABASE_STARTUP_TIMEOUT_SECONDS * 1000,
+            migrateOnStart: e.MIGRATE_ON_START,
+          }
+        : { kind: 'memory' },
     hashing: { threads: e.HASH_THREADS, queueLimit: e.HASH_QUEUE_LIMIT, niceIncrement: e.HASH_NICE },
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,

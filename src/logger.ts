@@ -58,3 +58,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     stream,
   );
 }
+
+/**
+ * An error for a log line: its message and code (a SQLSTATE or errno) only. A driver error
+ * can carry query text, parameters or a connection string: none of that is logged.
+ */
+export function errorSummary(err: unknown): Record<string, unknown> {
+  // Duck-typed, not `instanceof Error`: Node core's errors may come from another realm.
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
+  if (typeof message !== 'string') return { message: String(err) };
+  return { message, ...(typeof code === 'string' ? { code } : {}) };
+}

@@ -1,6 +1,7 @@
 // The process: load config, compose, listen, and shut down cleanly on SIGTERM/SIGINT.
 import { createDependencies } from './composition-root';
 import { ConfigError, loadConfig, type Config } from './config';
+import { StoreStartupError } from './data-access/postgres/open';
 import { createApp } from './http/app';
 import { createMetricsServer } from './http/metrics-server';
 import { createHttpServer } from './http/server';
@@ -9,6 +10,8 @@ import { installCrashPolicy } from './process-policy';
 
 /** EX_CONFIG (sysexits.h): the configuration is invalid. */
 const EXIT_BAD_CONFIG = 78;
+/** EX_UNAVAILABLE (sysexits.h): the database could not be reached or prepared at start-up. */
+const EXIT_STORE_UNAVAILABLE = 69;
 
 function configOrExit(): Config {
   try {
@@ -76,6 +79,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof StoreStartupError) {
+    // An operator's problem with a clear message: no stack trace.
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: `start-up failed: ${err.message}` })}\n`);
+    process.exit(EXIT_STORE_UNAVAILABLE);
+  }
   process.stderr.write(
     `${JSON.stringify({ level: 'fatal', msg: 'start-up failed', err: String(err instanceof Error ? err.stack : err) })}\n`,
   );

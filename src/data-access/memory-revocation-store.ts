@@ -17,7 +17,8 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async revoke(jti: string, expiresAtMs: number): Promise<void> {
     this.sweep();
-    this.revoked.set(jti, expiresAtMs);
+    // A second revocation never shortens the first.
+    this.revoked.set(jti, Math.max(expiresAtMs, this.revoked.get(jti) ?? expiresAtMs));
   }
 
   async isRevoked(jti: string): Promise<boolean> {

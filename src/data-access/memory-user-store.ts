@@ -23,9 +23,10 @@ export class MemoryUserStore implements UserStore {
     return true;
   }
 
-  async updatePasswordHash(usernameKey: string, passwordHash: string): Promise<void> {
+  async updatePasswordHash(usernameKey: string, passwordHash: string, changedAt?: Date): Promise<void> {
     const user = this.users.get(usernameKey);
-    if (user) this.users.set(usernameKey, { ...user, passwordHash });
+    if (user)
+      this.users.set(usernameKey, { ...user, passwordHash, passwordChangedAt: changedAt ?? user.passwordChangedAt });
   }
 
   async delete(usernameKey: string): Promise<void> {

@@ -8,6 +8,7 @@ import {
   InvalidCredentialsError,
   InvalidTokenError,
   RuleViolationError,
+  StoreUnavailableError,
   ThrottleStateFullError,
   TooManyAttemptsError,
   UsernameTakenError,
@@ -76,12 +77,14 @@ export class AccountService {
       // decides atomically.
       if (await users.isNameTaken(name.key, name.skeletons)) throw new UsernameTakenError();
       const passwordHash = await hasher.hash(normalizePassword(password));
+      const now = new Date(clock());
       const created = await users.create({
         username: name.display,
         usernameKey: name.key,
         skeletons: name.skeletons,
         passwordHash,
-        createdAt: new Date(clock()),
+        createdAt: now,
+        passwordChangedAt: now,
       });
       if (!created) throw new UsernameTakenError();
       events.record({ type: 'signup', outcome: 'success', username: name.display, ip });
@@ -190,7 +193,11 @@ export class AccountService {
       throw new WrongCurrentPasswordError();
     }
     await reservation.succeeded();
-    await users.updatePasswordHash(user.usernameKey, await hasher.hash(normalizePassword(newPassword)));
+    await users.updatePasswordHash(
+      user.usernameKey,
+      await hasher.hash(normalizePassword(newPassword)),
+      new Date(this.deps.clock()),
+    );
     events.record({ type: 'password_change', outcome: 'success', username: user.username, ip });
     await sessions.endAll(user, 'password_changed', principal.sessionId);
   }
@@ -270,8 +277,9 @@ export class AccountService {
   }
 }
 
+/** Errors that say the service could not do the work now, not what the client sent. */
 const isCapacityError = (err: DomainError): boolean =>
-  err instanceof HashingBusyError || err instanceof ThrottleStateFullError;
+  err instanceof HashingBusyError || err instanceof ThrottleStateFullError || err instanceof StoreUnavailableError;
 
 /** A stable reason for the audit trail: the rule a field broke, or the error's code. */
 function auditReason(err: DomainError): string {

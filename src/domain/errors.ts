@@ -165,3 +165,19 @@ export class ThrottleStateFullError extends DomainError {
     super(`throttle state is full; retry after ${retryAfterSeconds} s`);
   }
 }
+
+/**
+ * The store (the database) cannot answer now: unreachable, restarting, or too slow. 503 with
+ * Retry-After; nothing was changed that the client must know about, so it may simply retry.
+ */
+export class StoreUnavailableError extends DomainError {
+  readonly code = 'ERR_STORE_UNAVAILABLE';
+
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the store is unavailable; retry after ${retryAfterSeconds} s`);
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}

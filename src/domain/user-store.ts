@@ -11,6 +11,8 @@ export interface User {
   /** PHC-format argon2id hash. */
   readonly passwordHash: string;
   readonly createdAt: Date;
+  /** The last time the password itself changed (sign-up, then each password change; not a re-hash). */
+  readonly passwordChangedAt: Date;
 }
 
 export interface UserStore {
@@ -19,7 +21,11 @@ export interface UserStore {
   isNameTaken(usernameKey: string, skeletons: readonly string[]): Promise<boolean>;
   /** Inserts atomically; resolves false when the key or a skeleton is already taken. */
   create(user: User): Promise<boolean>;
-  updatePasswordHash(usernameKey: string, passwordHash: string): Promise<void>;
+  /**
+   * Replaces the stored hash. `changedAt` is given when the password itself changed, and
+   * becomes passwordChangedAt; a re-hash of the same password (new parameters) omits it.
+   */
+  updatePasswordHash(usernameKey: string, passwordHash: string, changedAt?: Date): Promise<void>;
   /** Resolves when the store is reachable; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   InvalidTokenError,
   RuleViolationError,
   SessionNotFoundError,
+  StoreUnavailableError,
   ThrottleStateFullError,
   TooManyAttemptsError,
   UsernameTakenError,
@@ -17,6 +18,7 @@ import {
 } from '../domain/errors';
 import { UnknownVariantError } from './contract/one-of-variants';
 import { ruleItem, toValidationDetail, type ValidationItem, type ValidatorError } from './fastapi-detail';
+import { errorSummary } from '../logger';
 import { NotAuthenticatedError } from './http-errors';
 
 /** What to answer: a status, a JSON body, headers, and optionally a line for the request log. */
@@ -24,7 +26,12 @@ export interface Answer {
   readonly status: number;
   readonly body: Readonly<Record<string, unknown>>;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly log?: { readonly message: string; readonly fields: Readonly<Record<string, unknown>> };
+  readonly log?: {
+    readonly message: string;
+    readonly fields: Readonly<Record<string, unknown>>;
+    /** info unless said: a refused client is routine, an outage is not. */
+    readonly level?: 'warn';
+  };
 }
 
 const detail = (status: number, text: string, headers?: Record<string, string>): Answer => ({
@@ -97,6 +104,13 @@ const BY_CLASS: readonly ClassRow[] = [
   row(ThrottleStateFullError, (e) =>
     detail(503, 'The service is under heavy load; try again later', { 'Retry-After': String(e.retryAfterSeconds) }),
   ),
+  // The database is down or too slow: no stack, no driver text; the cause goes to the log.
+  row(StoreUnavailableError, (e) => ({
+    ...detail(503, 'The service is temporarily unavailable; try again shortly', {
+      'Retry-After': String(e.retryAfterSeconds),
+    }),
+    log: { message: 'store unavailable', fields: { cause: errorSummary(e.cause) }, level: 'warn' },
+  })),
 ];
 
 /** body-parser (express.json / express.urlencoded) errors by their `type`; null: nobody to answer. */
@@ -172,6 +186,6 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req: Request, re
     send(res, { status: 500, body: { detail: 'Internal Server Error' } });
     return;
   }
-  if (answer.log) req.log.info(answer.log.fields, answer.log.message);
+  if (answer.log) req.log[answer.log.level ?? 'info'](answer.log.fields, answer.log.message);
   send(res, answer);
 };

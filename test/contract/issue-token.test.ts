@@ -315,6 +315,7 @@ describe('POST /token throttling (OWASP Authentication Cheat Sheet: throttling w
       skeletons: [],
       passwordHash: await real.hash(PASSWORD),
       createdAt: new Date(t.clock.now()),
+      passwordChangedAt: new Date(t.clock.now()),
     });
     const res = await login(t.app, 'upgrading');
     expect(res.status).toBe(500);

@@ -19,6 +19,8 @@ export function buildDist(): void {
       stdio: 'inherit',
     },
   );
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('../../scripts/copy-build-assets.js') as { copyBuildAssets: () => void }).copyBuildAssets();
   built = true;
 }
 

@@ -126,6 +126,72 @@ describe('loadConfig', () => {
     ).toEqual([expect.stringMatching(/^JWT_SECRET_FILE and JWT_SECRET are both set/)]);
   });
 
+  describe('the store (STORE, DATABASE_URL)', () => {
+    const URL_WITH_PASSWORD = 'postgres://auth:FIXTURE-ONLY-pw@db:5432/auth';
+
+    it('when nothing is set, then the store is in memory', () => {
+      expect(loadConfig({}).store).toEqual({ kind: 'memory' });
+    });
+
+    it('when STORE=postgres, then DATABASE_URL and the pool settings are read, with bounded defaults', () => {
+      expect(loadConfig({ STORE: 'postgres', DATABASE_URL: URL_WITH_PASSWORD }).store).toEqual({
+        kind: 'postgres',
+        url: URL_WITH_PASSWORD,
+        poolMax: 10,
+        connectTimeoutMs: 5000,
+        statementTimeoutMs: 5000,
+        startupTimeoutMs: 60_000,
+        migrateOnStart: true,
+      });
+      expect(
+        loadConfig({
+          STORE: 'postgres',
+          DATABASE_URL: 'postgresql://h/db',
+          DATABASE_POOL_MAX: '3',
+          DATABASE_CONNECT_TIMEOUT_MS: '250',
+          DATABASE_STATEMENT_TIMEOUT_MS: '900',
+          DATABASE_STARTUP_TIMEOUT_SECONDS: '0',
+          MIGRATE_ON_START: 'false',
+        }).store,
+      ).toMatchObject({
+        poolMax: 3,
+        connectTimeoutMs: 250,
+        statementTimeoutMs: 900,
+        startupTimeoutMs: 0,
+        migrateOnStart: false,
+      });
+    });
+
+    it('when DATABASE_URL_FILE names a file, then the URL is read from it (Docker secrets)', () => {
+      const config = loadConfig(
+        { STORE: 'postgres', DATABASE_URL_FILE: '/run/secrets/db' },
+        () => `${URL_WITH_PASSWORD}\n`,
+      );
+      expect(config.store).toMatchObject({ kind: 'postgres', url: URL_WITH_PASSWORD });
+    });
+
+    it('when STORE=postgres has no URL, or two sources, or a URL that is not PostgreSQL, then start-up fails without echoing the URL', () => {
+      expect(problemsOf({ STORE: 'postgres' })).toEqual([
+        expect.stringMatching(/^DATABASE_URL is required with STORE=postgres/),
+      ]);
+      expect(
+        problemsOf(
+          { STORE: 'postgres', DATABASE_URL: URL_WITH_PASSWORD, DATABASE_URL_FILE: '/f' },
+          { '/f': URL_WITH_PASSWORD },
+        ),
+      ).toEqual([expect.stringMatching(/^DATABASE_URL_FILE and DATABASE_URL are both set/)]);
+      const problems = problemsOf({ STORE: 'postgres', DATABASE_URL: 'mysql://auth:FIXTURE-ONLY-pw@db/auth' });
+      expect(problems).toEqual(['DATABASE_URL must start with postgres:// or postgresql:// (it starts with mysql://)']);
+      expect(problemsOf({ STORE: 'postgres', DATABASE_URL: 'not a url FIXTURE-ONLY-pw' })).toEqual([
+        'DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database',
+      ]);
+      expect(problemsOf({ STORE: 'postgres', DATABASE_URL_FILE: '/missing' })).toEqual([
+        'DATABASE_URL_FILE cannot be read (ENOENT)',
+      ]);
+      expect(problemsOf({ STORE: 'sqlite' })).toEqual([expect.stringMatching(/^STORE /)]);
+    });
+  });
+
   it('when several values are wrong, then every problem is listed at once, the secret included', () => {
     const problems = problemsOf({
       JWT_SECRET: 'short',

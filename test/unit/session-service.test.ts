@@ -40,6 +40,7 @@ async function setUp(maxPerUser = 50) {
     skeletons: [],
     passwordHash: 'unused',
     createdAt: new Date(clock.now()),
+    passwordChangedAt: new Date(clock.now()),
   };
   await users.create(user);
   return { clock, users, store, events, service, user };

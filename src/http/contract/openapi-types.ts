@@ -453,11 +453,13 @@ export interface components {
             };
         };
         /**
-         * @description Refused at once, before any work, because the service is at capacity: password
-         *     hashing has as many requests running and waiting as it accepts, or the throttle
-         *     cannot track one more client. Retry after the number of seconds in `Retry-After`.
+         * @description The service cannot do this now; retry after the number of seconds in `Retry-After`.
+         *     Either it is at capacity and refused at once, before any work (password hashing has
+         *     as many requests running and waiting as it accepts, or the throttle cannot track one
+         *     more client), or its database cannot answer (down, restarting or too slow). Nothing
+         *     the client must know about was changed.
          */
-        readonly ServiceBusy: {
+        readonly ServiceUnavailable: {
             headers: {
                 readonly "Retry-After": components["headers"]["RetryAfter"];
                 readonly [name: string]: unknown;
@@ -525,7 +527,7 @@ export interface operations {
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["ValidationFailed"];
             readonly 429: components["responses"]["TooManyRequests"];
-            readonly 503: components["responses"]["ServiceBusy"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly issueToken: {
@@ -587,7 +589,7 @@ export interface operations {
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["ValidationFailed"];
             readonly 429: components["responses"]["TooManyRequests"];
-            readonly 503: components["responses"]["ServiceBusy"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly revokeToken: {
@@ -615,6 +617,7 @@ export interface operations {
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["ValidationFailed"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly logout: {
@@ -634,6 +637,7 @@ export interface operations {
                 content?: never;
             };
             readonly 401: components["responses"]["Unauthenticated"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly logoutAll: {
@@ -653,6 +657,7 @@ export interface operations {
                 content?: never;
             };
             readonly 401: components["responses"]["Unauthenticated"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly listSessions: {
@@ -674,6 +679,7 @@ export interface operations {
                 };
             };
             readonly 401: components["responses"]["Unauthenticated"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly endSession: {
@@ -711,6 +717,7 @@ export interface operations {
                 };
             };
             readonly 422: components["responses"]["ValidationFailed"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly changePassword: {
@@ -755,7 +762,7 @@ export interface operations {
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["ValidationFailed"];
             readonly 429: components["responses"]["TooManyRequests"];
-            readonly 503: components["responses"]["ServiceBusy"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly getProtected: {
@@ -782,6 +789,7 @@ export interface operations {
                 };
             };
             readonly 401: components["responses"]["Unauthenticated"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly getCurrentUser: {
@@ -803,6 +811,7 @@ export interface operations {
                 };
             };
             readonly 401: components["responses"]["Unauthenticated"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
     readonly getHealth: {
