@@ -9,6 +9,10 @@
 #   - Debian's chromium at /usr/bin/chromium (for the playwright-core browser test)
 #   - the base image node:20-bookworm-slim: pulled if a registry is reachable,
 #     otherwise a faithful local stand-in built with debootstrap + this host's node/npm
+#   - the database image postgres:15-bookworm (docker-compose.yml's `db` service): pulled if
+#     a registry is reachable, otherwise a local stand-in built from
+#     scripts/postgres-standin/Dockerfile (Debian bookworm's postgresql-15) on a
+#     debian:bookworm-slim base, itself pulled or made with debootstrap like the node base
 #   - proxy settings for docker builds/containers, if this host uses an explicit proxy
 #
 # Usage:
@@ -33,6 +37,9 @@
 #
 # Environment knobs:
 #   BASE_IMAGE          (default node:20-bookworm-slim)
+#   PG_IMAGE            the database image (default postgres:15-bookworm)
+#   PG_BASE_IMAGE       base of the database stand-in (default debian:bookworm-slim; a stand-in
+#                       of it is debootstrap'd from Debian bookworm when it cannot be pulled)
 #   PULL_TIMEOUT        seconds to try `docker pull` before building the stand-in (default 25)
 #   DOCKERD_TIMEOUT     seconds to wait for dockerd (default 60)
 #   APT_UPDATE_TIMEOUT  seconds `apt-get update` may take before the mirror counts as
@@ -42,15 +49,22 @@
 #   SKIP_CHROMIUM=1     do not install chromium
 #   OAUTH_PYTHON        the Python the OAuth client test runs (default /usr/bin/python3, the
 #                       one Debian's python3-authlib installs into)
-#   FORCE_STANDIN=1     rebuild the stand-in base image even if the image exists
+#   FORCE_STANDIN=1     rebuild the stand-ins (node base, database image and its Debian base)
+#                       even if the images exist, without trying to pull
 set -euo pipefail
 
 SCRIPT="$(readlink -f "${BASH_SOURCE[0]}")"
 BASE_IMAGE="${BASE_IMAGE:-node:20-bookworm-slim}"
+PG_IMAGE="${PG_IMAGE:-postgres:15-bookworm}"
+PG_BASE_IMAGE="${PG_BASE_IMAGE:-debian:bookworm-slim}"
+# The Debian suite of the database stand-in: what its name promises, whatever this host runs.
+PG_SUITE=bookworm
+PG_STANDIN_DIR="$(dirname "$SCRIPT")/postgres-standin"
 PULL_TIMEOUT="${PULL_TIMEOUT:-25}"
 DOCKERD_TIMEOUT="${DOCKERD_TIMEOUT:-60}"
 DOCKERD_LOG="${DOCKERD_LOG:-/tmp/dockerd.log}"
 DEBOOTSTRAP_LOG="${DEBOOTSTRAP_LOG:-/tmp/provision-debootstrap.log}"
+PG_BUILD_LOG="${PG_BUILD_LOG:-/tmp/provision-postgres-build.log}"
 APT_UPDATE_TIMEOUT="${APT_UPDATE_TIMEOUT:-60}"
 CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 # Debian's python3-* packages serve the system Python, not a pyenv/venv python3 on PATH.
@@ -77,7 +91,7 @@ MISSING=()    # what is missing, in words
 NEED_PKGS=()  # Debian packages that provide it
 ENGINE_UP=0
 ENGINE_NO_PERM=0
-report() { printf '[preflight] %-34s %s\n' "$1:" "$2" >&2; }
+report() { printf '[preflight] %-38s %s\n' "$1:" "$2" >&2; }
 docker_answers() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }
 
 preflight() {
@@ -136,6 +150,18 @@ preflight() {
     if [ "$ENGINE_UP" -eq 1 ]; then why="not in the local image store"; else why="cannot tell without a Docker engine"; fi
     say "base image $BASE_IMAGE" "MISSING: $why"
   fi
+
+  if [ "$ENGINE_UP" -eq 1 ] && docker image inspect "$PG_IMAGE" >/dev/null 2>&1; then
+    if [ -n "$(docker image inspect -f '{{ index .Config.Labels "jwt-auth-service.standin" }}' "$PG_IMAGE" 2>/dev/null)" ]; then
+      say "database image $PG_IMAGE" "present (local stand-in)"
+    else
+      say "database image $PG_IMAGE" "present"
+    fi
+  else
+    MISSING+=("database image $PG_IMAGE")
+    if [ "$ENGINE_UP" -eq 1 ]; then why="not in the local image store"; else why="cannot tell without a Docker engine"; fi
+    say "database image $PG_IMAGE" "MISSING: $why"
+  fi
   unset -f say
 }
 
@@ -164,6 +190,7 @@ manual_steps() {
       "compose tool")  echo "  - a compose tool: the Docker Compose plugin (\`docker compose\`) or \`docker-compose\`" ;;
       Chromium*)       echo "  - Chromium (or Chrome) at $CHROMIUM_PATH (a symlink to it will do)" ;;
       "base image"*)   echo "  - the base image $BASE_IMAGE: \`docker pull $BASE_IMAGE\` (once the engine runs)" ;;
+      "database image"*) echo "  - the database image $PG_IMAGE: \`docker pull $PG_IMAGE\` (once the engine runs)" ;;
       "Python Authlib") echo "  - Python 3 with Authlib and requests (\`pip install authlib requests\`, or Debian's python3-authlib python3-requests)" ;;
     esac
   done
@@ -224,7 +251,7 @@ fi
 # --------------------------------------------------------------------------
 preflight quiet
 if [ "${#MISSING[@]}" -eq 0 ]; then
-  log "nothing missing for the smoke tier (Docker engine, compose, Chromium, $BASE_IMAGE); checking the rest"
+  log "nothing missing for the smoke tier (Docker engine, compose, Chromium, $BASE_IMAGE, $PG_IMAGE); checking the rest"
 else
   if [ "${#NEED_PKGS[@]}" -gt 0 ] && ! command -v apt-get >/dev/null 2>&1; then
     cannot_provision "no apt-get here: this script installs packages only on Debian/Ubuntu." \
@@ -234,7 +261,7 @@ else
     if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
       log "not root: running again as root via sudo"
       passthrough=()
-      for v in BASE_IMAGE PULL_TIMEOUT DOCKERD_TIMEOUT DOCKERD_LOG DEBOOTSTRAP_LOG APT_UPDATE_TIMEOUT \
+      for v in BASE_IMAGE PG_IMAGE PG_BASE_IMAGE PG_BUILD_LOG PULL_TIMEOUT DOCKERD_TIMEOUT DOCKERD_LOG DEBOOTSTRAP_LOG APT_UPDATE_TIMEOUT \
                CHROMIUM_PATH SKIP_CHROMIUM FORCE_STANDIN DOCKER_HOST \
                http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
         [ -z "${!v:-}" ] || passthrough+=("$v=${!v}")
@@ -247,7 +274,7 @@ else
     cannot_provision "this needs root, and user '$(id -un)' is not root and has no passwordless sudo." \
       "${fixes[@]}" \
       "fix: run \`sudo bash scripts/provision.sh\` once (as root it installs the missing packages with apt," \
-      "     starts dockerd and builds $BASE_IMAGE), then run the tests again."
+      "     starts dockerd and builds $BASE_IMAGE and $PG_IMAGE), then run the tests again."
   fi
   log "missing: $(join "${MISSING[@]}"); provisioning"
   if [ "${#NEED_PKGS[@]}" -gt 0 ]; then
@@ -399,6 +426,8 @@ debian_mirror() {
   done
 }
 
+# Every stand-in starts from one debootstrap'd Debian rootfs per suite and run, kept under
+# STANDIN_TMP (deleted on exit) and copied for each image.
 STANDIN_TMP=""
 cleanup_standin() {
   [ -n "$STANDIN_TMP" ] && [ -d "$STANDIN_TMP" ] || return 0
@@ -407,37 +436,110 @@ cleanup_standin() {
     | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf --one-file-system "$STANDIN_TMP"
 }
+ensure_standin_tmp() {
+  [ "$(id -u)" -eq 0 ] || die "building a stand-in image needs root (debootstrap/chroot)"
+  [ -z "$STANDIN_TMP" ] || return 0
+  STANDIN_TMP="$(mktemp -d /var/tmp/image-standin.XXXXXX)"
+  trap cleanup_standin EXIT
+}
+
+host_codename() {
+  local codename
+  # shellcheck disable=SC1091
+  codename="$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")"
+  [ -n "$codename" ] || die "VERSION_CODENAME missing in /etc/os-release"
+  printf '%s' "$codename"
+}
+
+# debian_rootfs SUITE DEST: a minbase Debian SUITE at DEST, slimmed like debian:*-slim, with
+# apt sources like this host's. The first call per suite and run debootstraps; later ones copy.
+debian_rootfs() {
+  local suite="$1" dest="$2" host mirror base sources_src
+  ensure_standin_tmp
+  base="$STANDIN_TMP/debian-$suite"
+  if [ ! -d "$base" ]; then
+    host="$(host_codename)"
+    # The mirror this host's apt uses (the same archive serves every suite).
+    mirror="$(debian_mirror "$host" | head -n1)"
+    [ -n "$mirror" ] || die "could not find the Debian mirror for '$host' in apt's sources"
+    apt_update  # debootstrap downloads from the same mirror: stop clearly if it does not answer
+    apt_install debootstrap
+
+    log "debootstrap --variant=minbase $suite (Debian mirror from apt sources; log: $DEBOOTSTRAP_LOG)"
+    if ! debootstrap --variant=minbase "$suite" "$base.partial" "$mirror" >"$DEBOOTSTRAP_LOG" 2>&1; then
+      # mask URLs so no host name is printed
+      tail -n 20 "$DEBOOTSTRAP_LOG" | sed -E 's#[a-z]+://[^ /]+#<mirror>#g' >&2
+      die "debootstrap failed"
+    fi
+    mv "$base.partial" "$base"
+
+    # apt sources like the host's (Debian entries only), instead of debootstrap's one-liner;
+    # suite names follow the rootfs when it is not the host's own suite.
+    sources_src="$(grep -l -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)"
+    if [ -n "$sources_src" ]; then
+      sed -E "/^Suites:/ s/\\<$host\\>/$suite/g" "$sources_src" >"$base/etc/apt/sources.list.d/debian.sources"
+      rm -f "$base/etc/apt/sources.list"
+    fi
+
+    # Slim it down like debian:*-slim (dpkg path excludes + no lists/docs/caches).
+    mkdir -p "$base/etc/dpkg/dpkg.cfg.d"
+    cat >"$base/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+EOF
+    find "$base/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+    find "$base/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+    rm -rf "$base"/usr/share/man/* "$base"/usr/share/info/* "$base"/usr/share/locale/* \
+           "$base"/usr/share/groff/* "$base"/usr/share/lintian/* \
+           "$base"/var/lib/apt/lists/* "$base"/var/cache/apt/*.bin "$base"/var/cache/apt/archives/*.deb \
+           "$base"/debootstrap
+    # Settings of Docker's debian images: no package caches or downloaded .debs left in a
+    # layer, compressed indexes, no translations, suggestions never keep packages installed,
+    # dpkg skips fsync, and no service starts when its package is installed.
+    cat >"$base/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+    printf '%s\n' 'Acquire::GzipIndexes "true";' >"$base/etc/apt/apt.conf.d/docker-gzip-indexes"
+    printf '%s\n' 'Acquire::Languages "none";' >"$base/etc/apt/apt.conf.d/docker-no-languages"
+    printf '%s\n' 'Apt::AutoRemove::SuggestsImportant "false";' >"$base/etc/apt/apt.conf.d/docker-autoremove-suggests"
+    printf '%s\n' 'force-unsafe-io' >"$base/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
+    printf '%s\n' '#!/bin/sh' 'exit 101' >"$base/usr/sbin/policy-rc.d"
+    chmod 0755 "$base/usr/sbin/policy-rc.d"
+  fi
+  rm -rf --one-file-system "$dest"
+  cp -a "$base" "$dest"
+}
+
+# finish_rootfs DIR: what no image should carry from its making (logs, caches, host identity).
+finish_rootfs() {
+  local rootfs="$1"
+  rm -rf "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old \
+         "$rootfs"/var/log/* "$rootfs"/tmp/* "$rootfs"/root/.npm
+  : >"$rootfs/etc/resolv.conf"; : >"$rootfs/etc/hostname"; rm -f "$rootfs/etc/machine-id"
+}
 
 # shellcheck disable=SC2120  # false positive: "$1" only appears in a quoted heredoc
 build_standin() {
-  local codename mirror node_bin npm_dir corepack_dir node_inc tmp rootfs sources_src
-  [ "$(id -u)" -eq 0 ] || die "building the $BASE_IMAGE stand-in needs root (debootstrap/chroot)"
-  # shellcheck disable=SC1091
-  . /etc/os-release
-  codename="${VERSION_CODENAME:-}"
-  [ -n "$codename" ] || die "VERSION_CODENAME missing in /etc/os-release"
-  mirror="$(debian_mirror "$codename" | head -n1)"
-  [ -n "$mirror" ] || die "could not find the Debian mirror for '$codename' in apt's sources"
-  apt_update  # debootstrap downloads from the same mirror: stop clearly if it does not answer
-  apt_install debootstrap
-
+  local codename node_bin npm_dir corepack_dir node_inc rootfs
+  codename="$(host_codename)"
   node_bin="$(readlink -f "$(command -v node)")" || die "node not found on this host"
   npm_dir="$(readlink -f "$(npm root -g)/npm")"
   [ -f "$npm_dir/bin/npm-cli.js" ] || die "npm package directory not found ($npm_dir)"
   corepack_dir="$(dirname "$npm_dir")/corepack"
   node_inc="$(dirname "$(dirname "$node_bin")")/include/node"
 
-  tmp="$(mktemp -d /var/tmp/node-standin.XXXXXX)"
-  rootfs="$tmp/rootfs"
-  STANDIN_TMP="$tmp"
-  trap cleanup_standin EXIT
-
-  log "debootstrap --variant=minbase $codename (Debian mirror from apt sources; log: $DEBOOTSTRAP_LOG)"
-  if ! debootstrap --variant=minbase "$codename" "$rootfs" "$mirror" >"$DEBOOTSTRAP_LOG" 2>&1; then
-    # mask URLs so no host name is printed
-    tail -n 20 "$DEBOOTSTRAP_LOG" | sed -E 's#[a-z]+://[^ /]+#<mirror>#g' >&2
-    die "debootstrap failed"
-  fi
+  ensure_standin_tmp
+  rootfs="$STANDIN_TMP/node-rootfs"
+  debian_rootfs "$codename" "$rootfs"
 
   log "installing node $("$node_bin" --version) and npm $(node "$npm_dir/bin/npm-cli.js" --version 2>/dev/null) into the rootfs"
   install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
@@ -474,35 +576,7 @@ EOF
   chroot "$rootfs" groupadd --gid 1000 node
   chroot "$rootfs" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   chroot "$rootfs" node --version >/dev/null || die "node does not run inside the rootfs"
-
-  # apt sources like the host's (Debian entries only), instead of debootstrap's one-liner.
-  sources_src="$(grep -l -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)"
-  if [ -n "$sources_src" ]; then
-    cp "$sources_src" "$rootfs/etc/apt/sources.list.d/debian.sources"
-    rm -f "$rootfs/etc/apt/sources.list"
-  fi
-
-  # Slim it down like debian:*-slim (dpkg path excludes + no lists/docs/caches).
-  mkdir -p "$rootfs/etc/dpkg/dpkg.cfg.d"
-  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/lintian/*
-path-exclude /usr/share/linda/*
-path-exclude /usr/share/locale/*
-EOF
-  find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
-  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
-  rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
-         "$rootfs"/usr/share/groff/* "$rootfs"/usr/share/lintian/* \
-         "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
-         "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old \
-         "$rootfs"/var/log/* "$rootfs"/tmp/* "$rootfs"/root/.npm \
-         "$rootfs"/debootstrap
-  : >"$rootfs/etc/resolv.conf"; : >"$rootfs/etc/hostname"; rm -f "$rootfs/etc/machine-id"
+  finish_rootfs "$rootfs"
 
   log "docker import -> $BASE_IMAGE"
   tar --numeric-owner -C "$rootfs" -c . | docker import \
@@ -513,22 +587,29 @@ EOF
     --change 'CMD ["node"]' \
     --message "local stand-in for $BASE_IMAGE (debootstrap minbase $codename + host node)" \
     - "$BASE_IMAGE" >/dev/null
+  rm -rf --one-file-system "$rootfs"
+}
 
-  cleanup_standin
-  trap - EXIT
+# try_pull IMAGE: 0 if pulled within PULL_TIMEOUT (never tried under FORCE_STANDIN=1).
+try_pull() {
+  [ "${FORCE_STANDIN:-0}" != 1 ] || return 1
+  log "trying: docker pull $1 (timeout ${PULL_TIMEOUT}s)"
+  if timeout "$PULL_TIMEOUT" docker pull -q "$1" >/dev/null 2>&1; then
+    log "pulled $1 from the registry"
+    return 0
+  fi
+  return 1
+}
+standin_reason() {
+  if [ "${FORCE_STANDIN:-0}" = 1 ]; then printf 'FORCE_STANDIN=1: rebuilding the local stand-in for %s' "$1"
+  else printf 'pull not possible: building a local stand-in for %s' "$1"; fi
 }
 
 if [ "${FORCE_STANDIN:-0}" != 1 ] && base_image_present; then
   log "image $BASE_IMAGE present locally"
 else
-  if [ "${FORCE_STANDIN:-0}" != 1 ]; then
-    log "trying: docker pull $BASE_IMAGE (timeout ${PULL_TIMEOUT}s)"
-  fi
-  if [ "${FORCE_STANDIN:-0}" != 1 ] && timeout "$PULL_TIMEOUT" docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then
-    log "pulled $BASE_IMAGE from the registry"
-  else
-    if [ "${FORCE_STANDIN:-0}" = 1 ]; then log "FORCE_STANDIN=1: rebuilding the local stand-in for $BASE_IMAGE"
-    else log "pull not possible: building a local stand-in for $BASE_IMAGE"; fi
+  if ! try_pull "$BASE_IMAGE"; then
+    log "$(standin_reason "$BASE_IMAGE")"
     # shellcheck disable=SC2119
     build_standin
   fi
@@ -536,5 +617,59 @@ else
     || die "$BASE_IMAGE does not run node"
   log "image $BASE_IMAGE ready ($(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
 fi
+
+# --------------------------------------------------------------------------
+# 6. Database image (docker-compose.yml's `db`): the real one if pullable, else a local
+#    stand-in under the same name, built from scripts/postgres-standin/Dockerfile on a
+#    Debian base that is itself pulled or debootstrap'd (plain minbase, like debian:*-slim).
+# --------------------------------------------------------------------------
+build_pg_base_standin() {
+  local rootfs
+  ensure_standin_tmp
+  rootfs="$STANDIN_TMP/pg-base-rootfs"
+  debian_rootfs "$PG_SUITE" "$rootfs"
+  finish_rootfs "$rootfs"
+  log "docker import -> $PG_BASE_IMAGE"
+  tar --numeric-owner -C "$rootfs" -c . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'LABEL jwt-auth-service.standin=true' \
+    --change 'CMD ["bash"]' \
+    --message "local stand-in for $PG_BASE_IMAGE (debootstrap minbase $PG_SUITE)" \
+    - "$PG_BASE_IMAGE" >/dev/null
+  rm -rf --one-file-system "$rootfs"
+}
+
+build_pg_standin() {
+  local started=$SECONDS
+  [ -f "$PG_STANDIN_DIR/Dockerfile" ] || die "no $PG_STANDIN_DIR/Dockerfile to build the $PG_IMAGE stand-in from"
+  if [ "${FORCE_STANDIN:-0}" != 1 ] && docker image inspect "$PG_BASE_IMAGE" >/dev/null 2>&1; then
+    log "image $PG_BASE_IMAGE present locally"
+  elif ! try_pull "$PG_BASE_IMAGE"; then
+    log "$(standin_reason "$PG_BASE_IMAGE")"
+    build_pg_base_standin
+  fi
+  # apt inside the build fetches Debian's postgresql-15 from the base image's sources.
+  log "docker build $PG_STANDIN_DIR -> $PG_IMAGE (log: $PG_BUILD_LOG)"
+  if ! docker build --build-arg "BASE_IMAGE=$PG_BASE_IMAGE" -t "$PG_IMAGE" "$PG_STANDIN_DIR" >"$PG_BUILD_LOG" 2>&1; then
+    tail -n 25 "$PG_BUILD_LOG" | sed -E 's#[a-z]+://[^ /]+#<mirror>#g' >&2
+    die "building the $PG_IMAGE stand-in failed"
+  fi
+  log "stand-in $PG_IMAGE built in $((SECONDS - started))s"
+}
+
+if [ "${FORCE_STANDIN:-0}" != 1 ] && docker image inspect "$PG_IMAGE" >/dev/null 2>&1; then
+  log "image $PG_IMAGE present locally"
+else
+  if ! try_pull "$PG_IMAGE"; then
+    log "$(standin_reason "$PG_IMAGE")"
+    build_pg_standin
+  fi
+  docker run --rm --entrypoint sh "$PG_IMAGE" -c 'postgres --version && command -v pg_isready >/dev/null' >/dev/null \
+    || die "$PG_IMAGE has no runnable postgres or no pg_isready"
+  log "image $PG_IMAGE ready ($(docker image inspect -f '{{.Size}}' "$PG_IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
+fi
+
+cleanup_standin
+trap - EXIT
 
 log "done"

@@ -5,8 +5,8 @@
 #   bash scripts/test.sh [extra jest args...]      (npm test -- [extra jest args...])
 #
 # 1. Preflight: the smoke tier needs a Docker engine that answers, a compose tool,
-#    Chromium at /usr/bin/chromium and the base image node:20-bookworm-slim
-#    (`scripts/provision.sh --check` prints one line per item).
+#    Chromium at /usr/bin/chromium, the base image node:20-bookworm-slim and the database
+#    image postgres:15-bookworm (`scripts/provision.sh --check` prints one line per item).
 # 2. If anything is missing, scripts/provision.sh installs/starts/builds it (Debian/Ubuntu,
 #    as root or with passwordless sudo, package mirror reachable). When it cannot, this
 #    script stops at once, before any test runs, saying what is missing and how to get it.

@@ -50,6 +50,11 @@ export async function token(base: string, username: string, password = PASSWORD)
   return form(base, '/token', { username, password });
 }
 
+/** The refresh_token grant: a new token pair for `refreshToken` (which it consumes). */
+export async function refresh(base: string, refreshToken: string): Promise<JsonResponse> {
+  return form(base, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
 export async function protectedRoute(base: string, accessToken?: string): Promise<JsonResponse> {
   return asJson(
     await fetch(`${base}/protected`, {
@@ -93,12 +98,12 @@ export async function sessionScenario(base: string, username: string): Promise<s
   expect(login.status).toBe(200);
   const first = login.body as { access_token: string; refresh_token: string };
 
-  const refreshed = await form(base, '/token', { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+  const refreshed = await refresh(base, first.refresh_token);
   expect(refreshed.status).toBe(200);
   const second = refreshed.body as { access_token: string; refresh_token: string };
   expect((await protectedRoute(base, second.access_token)).status).toBe(200);
 
-  const replay = await form(base, '/token', { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+  const replay = await refresh(base, first.refresh_token);
   expect({ status: replay.status, error: replay.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
   expect((await protectedRoute(base, second.access_token)).status).toBe(401);
 

@@ -15,7 +15,8 @@ export const SMOKE_JWT_SECRET = 'FIXTURE-ONLY-smoke-Vb5Nq8Wx2Lk7Rt4Yz1Hm6Fc9Dj3'
 
 const PROVISION_HINT =
   '`npm test` provisions it on Debian/Ubuntu as root (scripts/provision.sh: Docker engine, compose, Debian chromium, ' +
-  'the node:20-bookworm-slim base image); elsewhere install them by hand, or run `npm run test:fast` without this tier.';
+  'the node:20-bookworm-slim base image, the postgres:15-bookworm database image); ' +
+  'elsewhere install them by hand, or run `npm run test:fast` without this tier.';
 
 export interface RunResult {
   code: number;
@@ -95,6 +96,23 @@ export function requireCompose(): ComposeTool {
   throw new Error(`No compose tool: neither \`docker compose\` nor \`docker-compose\` works. ${PROVISION_HINT}`);
 }
 
+/**
+ * Throws (so the test fails, not skips) unless `ref` is in the local image store: without it
+ * compose would try to pull it and fail with a registry error instead.
+ */
+export function requireImage(ref: string, what: string): void {
+  const r = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `The ${what} image ${ref} is not in the local image store (\`docker image inspect ${ref}\` failed); ` +
+        `\`bash scripts/provision.sh\` pulls it or builds a local stand-in. ${PROVISION_HINT}`,
+    );
+  }
+}
+
 /** Throws (so the test fails, not skips) unless Debian's chromium is installed. */
 export function requireChromium(): void {
   try {
@@ -127,11 +145,15 @@ export interface ContainerInspect {
   HostConfig: {
     ReadonlyRootfs: boolean;
     CapDrop: string[] | null;
+    CapAdd: string[] | null;
+    PortBindings: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
     SecurityOpt: string[] | null;
     Init: boolean | null;
     Memory: number;
     PidsLimit: number | null;
   };
+  Mounts: { Type: string; Name?: string; Source: string; Destination: string }[];
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
   State: {
     Status: string;
     Running: boolean;
