@@ -2,6 +2,8 @@
 # Provision a Debian/Ubuntu machine for what the tests drive from outside Node (the jest
 # 'smoke' tier, and the Python OAuth 2 client of the integration tier; unit and contract
 # tests need none of this):
+#   - PostgreSQL server binaries (postgresql: initdb, pg_ctl) for the integration tier's
+#     throwaway clusters (no server is left running)
 #   - Python 3 with Authlib and requests (python3-authlib, python3-requests): a real OAuth 2
 #     client, whose automatic refresh of an expired token the integration tier exercises
 #   - Docker engine (docker.io) and a running dockerd
@@ -94,6 +96,16 @@ ENGINE_NO_PERM=0
 report() { printf '[preflight] %-38s %s\n' "$1:" "$2" >&2; }
 docker_answers() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }
 
+# The integration tier starts throwaway PostgreSQL clusters (scripts/throwaway-postgres.js):
+# it needs the server binaries, on PATH or in Debian's versioned folder; never a running server.
+pg_server_bin() {
+  local found
+  found="$(command -v "$1" 2>/dev/null || true)"
+  [ -n "$found" ] || found="$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -1 || true)"
+  printf '%s' "$found"
+}
+pg_server_present() { [ -n "$(pg_server_bin initdb)" ] && [ -n "$(pg_server_bin pg_ctl)" ]; }
+
 preflight() {
   local quiet="${1:-}" v why
   MISSING=(); NEED_PKGS=(); ENGINE_UP=0; ENGINE_NO_PERM=0
@@ -141,6 +153,14 @@ preflight() {
     MISSING+=("Python Authlib")
     NEED_PKGS+=(python3-authlib python3-requests)
     say "Python Authlib (OAuth 2 client)" "MISSING: $OAUTH_PYTHON cannot import authlib"
+  fi
+
+  if pg_server_present; then
+    say "PostgreSQL server (initdb)" "present ($(pg_server_bin initdb))"
+  else
+    MISSING+=("PostgreSQL server")
+    NEED_PKGS+=(postgresql)
+    say "PostgreSQL server (initdb)" "MISSING: no initdb on PATH or in /usr/lib/postgresql/*/bin"
   fi
 
   if [ "$ENGINE_UP" -eq 1 ] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
@@ -192,6 +212,7 @@ manual_steps() {
       "base image"*)   echo "  - the base image $BASE_IMAGE: \`docker pull $BASE_IMAGE\` (once the engine runs)" ;;
       "database image"*) echo "  - the database image $PG_IMAGE: \`docker pull $PG_IMAGE\` (once the engine runs)" ;;
       "Python Authlib") echo "  - Python 3 with Authlib and requests (\`pip install authlib requests\`, or Debian's python3-authlib python3-requests)" ;;
+      "PostgreSQL server") echo "  - the PostgreSQL server binaries (initdb, pg_ctl; Debian: postgresql), or DATABASE_URL naming a throwaway database" ;;
     esac
   done
 }
@@ -344,6 +365,22 @@ else
   apt_install python3 python3-authlib python3-requests
   "$OAUTH_PYTHON" -c 'import authlib.integrations.requests_client' >/dev/null 2>&1 \
     || die "python3-authlib is installed, but $OAUTH_PYTHON cannot import authlib.integrations.requests_client"
+fi
+
+# --------------------------------------------------------------------------
+# 3c. PostgreSQL server binaries, for the throwaway clusters of the integration tier. No
+#     cluster of Debian's own: the tests start theirs on free ports and delete them.
+# --------------------------------------------------------------------------
+if pg_server_present; then
+  log "PostgreSQL server binaries present ($(pg_server_bin initdb))"
+else
+  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    mkdir -p /etc/postgresql-common
+    printf '# Written by scripts/provision.sh: no default cluster; tests start their own.\ncreate_main_cluster = false\n' \
+      > /etc/postgresql-common/createcluster.conf
+  fi
+  apt_install postgresql
+  pg_server_present || die "postgresql is installed, but no initdb/pg_ctl was found in /usr/lib/postgresql/*/bin"
 fi
 
 # --------------------------------------------------------------------------
