@@ -101,7 +101,12 @@ docker_answers() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >
 pg_server_bin() {
   local found
   found="$(command -v "$1" 2>/dev/null || true)"
-  [ -n "$found" ] || found="$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -1 || true)"
+  if [ -z "$found" ]; then
+    local candidate
+    for candidate in /usr/lib/postgresql/*/bin/"$1"; do
+      [ -x "$candidate" ] && found="$candidate" # the glob sorts; versions are single numbers
+    done
+  fi
   printf '%s' "$found"
 }
 pg_server_present() { [ -n "$(pg_server_bin initdb)" ] && [ -n "$(pg_server_bin pg_ctl)" ]; }
