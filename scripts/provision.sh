@@ -102,10 +102,9 @@ pg_server_bin() {
   local found
   found="$(command -v "$1" 2>/dev/null || true)"
   if [ -z "$found" ]; then
-    local candidate
-    for candidate in /usr/lib/postgresql/*/bin/"$1"; do
-      [ -x "$candidate" ] && found="$candidate" # the glob sorts; versions are single numbers
-    done
+    # The highest version: sort -V orders 9.6 before 15, which the glob's own order does not.
+    found="$(printf '%s\n' /usr/lib/postgresql/*/bin/"$1" | sort -V | tail -1)"
+    [ -x "$found" ] || found=""
   fi
   printf '%s' "$found"
 }
