@@ -29,7 +29,7 @@ module.exports = {
   // In-process code only: the integration and smoke tiers also run dist/ and the image, which
   // this report cannot see. src/main.ts is exercised by test/integration/process.test.ts.
   coverageProvider: 'v8',
-  // The store ports hold only interfaces: TypeScript erases them and nothing loads them at run
+  // These store ports hold only interfaces (session-store.ts also holds isLive, so it is counted): TypeScript erases them and nothing loads them at run
   // time, so the v8 provider would count every line of them as uncovered.
   collectCoverageFrom: [
     'src/**/*.ts',
@@ -37,7 +37,7 @@ module.exports = {
     // Like main.ts, a process entry point: test/integration runs it as `node dist/migrate.js`.
     '!src/migrate.ts',
     '!src/http/contract/openapi-types.ts',
-    '!src/domain/{attempt-counter,revocation-store,session-store,user-store}.ts',
+    '!src/domain/{attempt-counter,revocation-store,user-store}.ts',
   ],
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],

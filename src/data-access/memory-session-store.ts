@@ -1,5 +1,12 @@
 import type { Clock } from '../domain/clock';
-import type { ClientSeen, Liveness, Rotation, Session, SessionStore } from '../domain/session-store';
+import {
+  isLive,
+  type ClientSeen,
+  type Liveness,
+  type Rotation,
+  type Session,
+  type SessionStore,
+} from '../domain/session-store';
 
 interface Family {
   session: Session;
@@ -8,9 +15,6 @@ interface Family {
   /** Every hash this session has consumed: presenting one again is reuse. */
   readonly consumed: string[];
 }
-
-const isLive = (session: Session, { now, usedSince }: Liveness): boolean =>
-  session.expiresAt > now && (usedSince === undefined || session.lastUsedAt > usedSince);
 
 /**
  * Process-local sessions. Every method runs synchronously to its end (no await inside), so

@@ -27,6 +27,10 @@ export interface Liveness {
   readonly usedSince: Date | undefined;
 }
 
+/** The one definition of a live session, shared by every store: before its end, and used since `usedSince`. */
+export const isLive = (session: Session, { now, usedSince }: Liveness): boolean =>
+  session.expiresAt > now && (usedSince === undefined || session.lastUsedAt > usedSince);
+
 /** What a refresh token presented for rotation turned out to be. */
 export type Rotation =
   /** The session's current token: it is consumed now, and `nextHash` is the current one. */

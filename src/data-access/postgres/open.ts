@@ -1,5 +1,6 @@
 // Opening the PostgreSQL stores: wait for the database (with backoff, bounded), apply or
 // check migrations, start the change feed and the sweeper, and hand back the stores.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock';
 import type { Stores } from '../stores';
@@ -27,8 +28,6 @@ export interface OpenOptions {
   readonly sweepEveryMs?: number;
   readonly cache?: { readonly maxEntries: number; readonly ttlMs: number };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A readiness probe answers within this, even when the database hangs before the change

@@ -1,4 +1,11 @@
-import type { ClientSeen, Liveness, Rotation, Session, SessionStore } from '../../domain/session-store';
+import {
+  isLive,
+  type ClientSeen,
+  type Liveness,
+  type Rotation,
+  type Session,
+  type SessionStore,
+} from '../../domain/session-store';
 import type { FeedCache } from './change-feed';
 import type { Database } from './database';
 
@@ -13,6 +20,8 @@ interface SessionRow {
 }
 
 const COLUMNS = 'id, username_key, created_at, last_used_at, expires_at, client_address, user_agent';
+/** The same columns of `sessions s`, for the joins through consumed_refresh_tokens. */
+const S_COLUMNS = COLUMNS.replace(/(\w+)/g, 's.$1');
 
 const toSession = (row: SessionRow): Session => ({
   id: row.id,
@@ -23,9 +32,6 @@ const toSession = (row: SessionRow): Session => ({
   clientAddress: row.client_address,
   userAgent: row.user_agent ?? undefined,
 });
-
-const isLive = (session: Session, { now, usedSince }: Liveness): boolean =>
-  session.expiresAt > now && (usedSince === undefined || session.lastUsedAt > usedSince);
 
 /**
  * Sessions in PostgreSQL. Rotation is one UPDATE that matches the presented digest as the
@@ -87,7 +93,7 @@ export class PostgresSessionStore implements SessionStore {
     );
     if (rotated !== undefined) return { outcome: 'rotated', session: toSession(rotated) };
     const [owner] = await this.db.query<SessionRow>(
-      `SELECT ${COLUMNS.replace(/(\w+)/g, 's.$1')} FROM consumed_refresh_tokens c
+      `SELECT ${S_COLUMNS} FROM consumed_refresh_tokens c
          JOIN sessions s ON s.id = c.session_id WHERE c.hash = $1`,
       [presentedHash],
     );
@@ -105,7 +111,7 @@ export class PostgresSessionStore implements SessionStore {
     const [row] = await this.db.query<SessionRow>(
       `SELECT ${COLUMNS} FROM sessions WHERE current_hash = $1
        UNION ALL
-       SELECT ${COLUMNS.replace(/(\w+)/g, 's.$1')} FROM consumed_refresh_tokens c
+       SELECT ${S_COLUMNS} FROM consumed_refresh_tokens c
          JOIN sessions s ON s.id = c.session_id WHERE c.hash = $1
        LIMIT 1`,
       [refreshTokenHash],
