@@ -381,3 +381,20 @@ export function loadConfig(
     },
   });
 }
+
+/** EX_CONFIG (sysexits.h): the configuration is invalid. */
+export const EXIT_BAD_CONFIG = 78;
+
+/**
+ * For process entry points (the service, the migrate command): the config, or every problem
+ * as one JSON line on stderr and exit 78.
+ */
+export function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: err.message, problems: err.problems })}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+}

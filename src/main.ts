@@ -1,6 +1,6 @@
 // The process: load config, compose, listen, and shut down cleanly on SIGTERM/SIGINT.
 import { createDependencies } from './composition-root';
-import { ConfigError, loadConfig, type Config } from './config';
+import { configOrExit } from './config';
 import { StoreStartupError } from './data-access/postgres/open';
 import { createApp } from './http/app';
 import { createMetricsServer } from './http/metrics-server';
@@ -8,20 +8,8 @@ import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
 import { installCrashPolicy } from './process-policy';
 
-/** EX_CONFIG (sysexits.h): the configuration is invalid. */
-const EXIT_BAD_CONFIG = 78;
 /** EX_UNAVAILABLE (sysexits.h): the database could not be reached or prepared at start-up. */
 const EXIT_STORE_UNAVAILABLE = 69;
-
-function configOrExit(): Config {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: err.message, problems: err.problems })}\n`);
-    process.exit(EXIT_BAD_CONFIG);
-  }
-}
 
 async function main(): Promise<void> {
   const config = configOrExit();

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, configOrExit, loadConfig } from '../../src/config';
 
 /** TEST FIXTURE ONLY: random-looking, long enough for HS256 and HS384. */
 const SECRET = 'FIXTURE-ONLY-Qm8Zr2Xv5Lk9Tb3Wn7Hc1Pd4Gs6Ye0Jf';
@@ -265,5 +265,30 @@ describe('loadConfig', () => {
     ]);
     expect(problemsOf({ REFRESH_TOKEN_IDLE_TIMEOUT_MINUTES: '10', ACCESS_TOKEN_EXPIRE_MINUTES: '15' })).toHaveLength(1);
     expect(problemsOf({ REFRESH_TOKEN_EXPIRE_DAYS: '0', SESSIONS_MAX_PER_USER: '0' })).toHaveLength(2);
+  });
+});
+
+describe('configOrExit (process entry points)', () => {
+  it('returns the config, or writes every problem as one JSON line and exits 78', () => {
+    const saved = process.env.PORT;
+    const exit = jest.spyOn(process, 'exit').mockImplementation(() => {
+      throw new Error('exited');
+    });
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      delete process.env.PORT;
+      expect(configOrExit().port).toBe(8000);
+      process.env.PORT = 'eighty';
+      expect(() => configOrExit()).toThrow('exited');
+      expect(exit).toHaveBeenCalledWith(78);
+      const line = JSON.parse(String(write.mock.calls[0]?.[0])) as { level: string; problems: string[] };
+      expect(line.level).toBe('fatal');
+      expect(line.problems).toEqual([expect.stringMatching(/^PORT /)]);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+      exit.mockRestore();
+      write.mockRestore();
+    }
   });
 });

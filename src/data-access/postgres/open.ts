@@ -69,6 +69,17 @@ export async function retryUnavailable<T>(
   }
 }
 
+/** Applies pending migrations, waiting for the database as start-up does; logs what it applied. */
+export async function migrateWhenReachable(config: PostgresConfig, logger: Logger): Promise<void> {
+  const applied = await retryUnavailable(
+    'applying migrations',
+    () => migrate(config, logger),
+    config.startupTimeoutMs,
+    logger,
+  );
+  logger.info({ applied }, applied.length > 0 ? 'database migrated' : 'database schema is current');
+}
+
 export async function openPostgresStores(
   config: PostgresConfig,
   clock: Clock,
@@ -77,8 +88,7 @@ export async function openPostgresStores(
 ): Promise<Stores> {
   const budget = config.startupTimeoutMs;
   if (config.migrateOnStart) {
-    const applied = await retryUnavailable('applying migrations', () => migrate(config, logger), budget, logger);
-    logger.info({ applied }, applied.length > 0 ? 'database migrated' : 'database schema is current');
+    await migrateWhenReachable(config, logger);
   } else {
     const pending = await retryUnavailable('checking migrations', () => pendingMigrations(config), budget, logger);
     if (pending.length > 0) {
