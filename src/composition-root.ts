@@ -1,12 +1,13 @@
 // The composition root: builds every collaborator from the config, once, and hands them to
 // the HTTP pipeline (src/http/app.ts) and the process (src/main.ts). Stores, clock, keys and
 // logger are created here and nowhere else.
-import { createHmac, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { auditSink } from './audit-log';
 import type { Config } from './config';
+import { KeyDirectory, ReloadingKeySet } from './data-access/key-directory';
 import { openStores, type Stores } from './data-access/stores';
 import { AccountService } from './domain/account-service';
 import type { AttemptCounter } from './domain/attempt-counter';
@@ -19,10 +20,12 @@ import { RateLimiter } from './domain/rate-limiter';
 import type { RevocationStore } from './domain/revocation-store';
 import { SessionService } from './domain/session-service';
 import type { SessionStore } from './domain/session-store';
+import { HmacKeySet, jwkThumbprint, ScheduledKeySet, type KeySet } from './domain/signing-keys';
 import { TokenService } from './domain/token-service';
 import type { UserStore } from './domain/user-store';
 import type { AppParts } from './http/app';
 import { loadContract, type Contract } from './http/contract/contract';
+import { authorizationServerMetadata, type Discovery } from './http/discovery';
 import { errorSummary } from './logger';
 import { createMetrics, type MetricsEndpoint } from './metrics';
 
@@ -65,8 +68,8 @@ export function metricsEndpoint(config: Config['metrics'], registry: Registry | 
 }
 
 /** The configured secret, or a random one with a warning. */
-function jwtSecret(config: Config['jwt'], logger: Logger): Buffer {
-  if (config.secret !== undefined) return Buffer.from(config.secret, 'utf8');
+function jwtSecret(secret: string | undefined, logger: Logger): Buffer {
+  if (secret !== undefined) return Buffer.from(secret, 'utf8');
   logger.warn(
     'JWT_SECRET is not set: using a random secret generated at start-up; tokens will not survive a restart ' +
       'and replicas will not accept each other’s tokens. Set JWT_SECRET or JWT_SECRET_FILE in production.',
@@ -74,13 +77,69 @@ function jwtSecret(config: Config['jwt'], logger: Logger): Buffer {
   return randomBytes(64);
 }
 
+interface SigningKeys {
+  readonly keys: KeySet;
+  /** Secret material the audit name digest is derived from (stable across restarts when configured). */
+  readonly digestSeed: Buffer;
+  close(): void;
+}
+
+/** The key set the configuration names: the HMAC secret, one private key, or the key directory. */
+async function signingKeys(config: Config['jwt']['signing'], clock: Clock, logger: Logger): Promise<SigningKeys> {
+  switch (config.kind) {
+    case 'hmac': {
+      const secret = jwtSecret(config.secret, logger);
+      // A KeyObject, not a string: jsonwebtoken then skips its per-call key parsing (~25x faster).
+      return {
+        keys: new HmacKeySet(createSecretKey(secret), config.algorithm),
+        digestSeed: secret,
+        close: () => undefined,
+      };
+    }
+    case 'private-key': {
+      const privateKey = createPrivateKey(config.pem);
+      const publicKey = createPublicKey(privateKey);
+      const keys = new ScheduledKeySet([
+        {
+          kid: jwkThumbprint(publicKey),
+          alg: config.algorithm,
+          publicKey,
+          privateKey,
+          activatesAt: 0,
+          verifyUntil: undefined,
+        },
+      ]);
+      return { keys, digestSeed: privateKey.export({ format: 'der', type: 'pkcs8' }), close: () => undefined };
+    }
+    case 'key-directory': {
+      const directory = new KeyDirectory(config.dir, clock);
+      const keys = await ReloadingKeySet.open(directory, config.algorithm, clock, logger);
+      return { keys, digestSeed: await directory.digestSeed(), close: () => keys.close() };
+    }
+  }
+}
+
 /**
  * A keyed digest (HMAC-SHA256, 128 bits) for names the audit trail must not hold in clear.
- * Its key is derived from the JWT secret (HKDF), so replicas and restarts agree.
+ * Its key is derived (HKDF) from the signing secret, the private key or the key directory's
+ * own seed, so replicas and restarts agree.
  */
-function nameDigester(secret: Buffer): (name: string) => string {
-  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'jwt-auth-service audit name digest', 32));
+function nameDigester(seed: Buffer): (name: string) => string {
+  const key = Buffer.from(hkdfSync('sha256', seed, Buffer.alloc(0), 'jwt-auth-service audit name digest', 32));
   return (name) => createHmac('sha256', key).update(name, 'utf8').digest('hex').slice(0, 32);
+}
+
+/** What /.well-known answers: the RFC 8414 metadata (fixed) and the keys accepted now. */
+function discovery(config: Config, keys: KeySet, clock: Clock): Discovery {
+  const asymmetric = config.jwt.signing.kind !== 'hmac';
+  return {
+    metadata: authorizationServerMetadata({
+      publicUrl: config.publicUrl,
+      issuer: config.jwt.issuer,
+      publishesKeys: asymmetric,
+    }),
+    jwks: () => ({ keys: [...keys.publicJwks(clock())] }),
+  };
 }
 
 export async function createDependencies(
@@ -100,7 +159,14 @@ export async function createDependencies(
     overrides.hasher ?? Argon2idHasher.create(pool, config.password.argon2),
     overrides.contract ?? loadContract(),
   ]);
-  const secret = jwtSecret(config.jwt, logger);
+  const signing = await signingKeys(config.jwt.signing, clock, logger);
+  if (config.production && !config.publicUrlConfigured) {
+    logger.warn(
+      { publicUrl: config.publicUrl },
+      'PUBLIC_URL is not set: tokens name this service as issuer by it, and the discovery metadata lists URLs under it. ' +
+        'Set it to the base URL clients use (e.g. https://auth.example.com).',
+    );
+  }
 
   const metrics = config.metrics.enabled ? createMetrics() : undefined;
   const events = combineSinks(
@@ -109,9 +175,7 @@ export async function createDependencies(
     ...(overrides.events ? [overrides.events] : []),
   );
   const tokens = new TokenService({
-    // A KeyObject, not a string: jsonwebtoken then skips its per-call key parsing (~25x faster).
-    key: createSecretKey(secret),
-    algorithm: config.jwt.algorithm,
+    keys: signing.keys,
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     ttlSeconds: config.jwt.accessTokenTtlSeconds,
@@ -151,7 +215,7 @@ export async function createDependencies(
       },
       signupPerAddress: { max: rl.signupMaxPerIp, windowMs: rl.signupWindowSeconds * 1000 },
     },
-    nameDigest: nameDigester(secret),
+    nameDigest: nameDigester(signing.digestSeed),
     events,
     clock,
   });
@@ -176,11 +240,13 @@ export async function createDependencies(
     accounts,
     sessions,
     isReady,
+    discovery: discovery(config, signing.keys, clock),
     lifecycle,
     metrics,
     metricsEndpoint: metricsEndpoint(config.metrics, metrics?.registry),
     // What the caller supplied is the caller's to close.
     close: async () => {
+      signing.close();
       await Promise.all([overrides.stores ? undefined : stores.close(), overrides.hashPool ? undefined : pool.close()]);
     },
   };

@@ -4,10 +4,18 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { createPrivateKey } from 'node:crypto';
 import { weakSecretProblem } from './secret-policy';
+import {
+  isAsymmetric,
+  JWT_ALGORITHMS,
+  privateKeyProblem,
+  type AsymmetricAlgorithm,
+  type HmacAlgorithm,
+  type JwtAlgorithm,
+} from './domain/signing-keys';
 
-export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export { JWT_ALGORITHMS, type JwtAlgorithm };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -28,6 +36,24 @@ const boolean = (fallback: boolean) =>
 
 const text = (fallback: string) => z.preprocess(emptyToUndefined, z.string().trim().min(1).default(fallback));
 
+/** An absolute http(s) URL without query or fragment, kept without a trailing slash. */
+const httpUrl = z.string().transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an absolute http(s) URL without query or fragment, e.g. https://auth.example.com',
+    });
+    return value;
+  }
+  return url.href.replace(/\/$/, '');
+});
+
 const list = z.preprocess(
   emptyToUndefined,
   z
@@ -43,13 +69,18 @@ const list = z.preprocess(
 
 const envSchema = z
   .object({
+    NODE_ENV: z.preprocess(emptyToUndefined, z.string().default('development')),
     PORT: integer(0, 65535, 8000),
     HOST: text('0.0.0.0'),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
     JWT_SECRET: z.preprocess(emptyToUndefined, z.string().optional()),
     JWT_SECRET_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
     JWT_ALGORITHM: z.preprocess(emptyToUndefined, z.enum(JWT_ALGORITHMS).default('HS256')),
-    JWT_ISSUER: text('jwt-auth-service'),
+    JWT_PRIVATE_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    JWT_PRIVATE_KEY_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
+    JWT_KEYS_DIR: text('var/keys'),
+    PUBLIC_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+    JWT_ISSUER: z.preprocess(emptyToUndefined, httpUrl.optional()),
     JWT_AUDIENCE: text('jwt-auth-service'),
     ACCESS_TOKEN_EXPIRE_MINUTES: integer(1, 24 * 60, 30),
     JWT_CLOCK_TOLERANCE_SECONDS: integer(0, 300, 5),
@@ -107,6 +138,7 @@ const envSchema = z
     }
     for (const [value, file] of [
       ['JWT_SECRET', 'JWT_SECRET_FILE'],
+      ['JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_FILE'],
       ['DATABASE_URL', 'DATABASE_URL_FILE'],
     ] as const) {
       if (env[value] !== undefined && env[file] !== undefined) {
@@ -116,6 +148,35 @@ const envSchema = z
           message: `and ${value} are both set; set one (the file keeps the secret out of \`docker inspect\`)`,
         });
       }
+    }
+    const asymmetric = isAsymmetric(env.JWT_ALGORITHM);
+    const wrongKind: ReadonlyArray<readonly [string | undefined, string, string]> = asymmetric
+      ? [
+          [
+            env.JWT_SECRET,
+            'JWT_SECRET',
+            `is an HMAC secret; ${env.JWT_ALGORITHM} signs with a private key: set JWT_PRIVATE_KEY(_FILE), or neither to use the key directory JWT_KEYS_DIR`,
+          ],
+          [
+            env.JWT_SECRET_FILE,
+            'JWT_SECRET_FILE',
+            `is an HMAC secret; ${env.JWT_ALGORITHM} signs with a private key: set JWT_PRIVATE_KEY(_FILE), or neither to use the key directory JWT_KEYS_DIR`,
+          ],
+        ]
+      : [
+          [
+            env.JWT_PRIVATE_KEY,
+            'JWT_PRIVATE_KEY',
+            `is for EdDSA, ES256 or RS256; ${env.JWT_ALGORITHM} signs with JWT_SECRET`,
+          ],
+          [
+            env.JWT_PRIVATE_KEY_FILE,
+            'JWT_PRIVATE_KEY_FILE',
+            `is for EdDSA, ES256 or RS256; ${env.JWT_ALGORITHM} signs with JWT_SECRET`,
+          ],
+        ];
+    for (const [set, name, message] of wrongKind) {
+      if (set !== undefined) ctx.addIssue({ code: 'custom', path: [name], message });
     }
     if (env.STORE === 'postgres' && env.DATABASE_URL === undefined && env.DATABASE_URL_FILE === undefined) {
       ctx.addIssue({
@@ -142,14 +203,40 @@ export type StoreConfig =
       readonly migrateOnStart: boolean;
     };
 
+/** Where the keys that sign access tokens come from. */
+export type SigningConfig =
+  | {
+      readonly kind: 'hmac';
+      readonly algorithm: HmacAlgorithm;
+      /** undefined: none configured; the composition root generates one per process. */
+      readonly secret: string | undefined;
+    }
+  | {
+      /** One private key from JWT_PRIVATE_KEY(_FILE): a secret, never logged. */
+      readonly kind: 'private-key';
+      readonly algorithm: AsymmetricAlgorithm;
+      readonly pem: string;
+    }
+  | {
+      /** The rotating key set in a directory (src/data-access/key-directory.ts). */
+      readonly kind: 'key-directory';
+      readonly algorithm: AsymmetricAlgorithm;
+      readonly dir: string;
+    };
+
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** The base URL clients reach the service at: `iss`, and every URL in the discovery metadata. */
+  readonly publicUrl: string;
+  /** false: PUBLIC_URL was not set and http://localhost:PORT is assumed (warned in production). */
+  readonly publicUrlConfigured: boolean;
+  /** NODE_ENV=production (the image sets it). */
+  readonly production: boolean;
   readonly jwt: {
-    /** undefined: none configured; the composition root generates one per process. */
-    readonly secret: string | undefined;
-    readonly algorithm: JwtAlgorithm;
+    readonly signing: SigningConfig;
+    /** PUBLIC_URL, or JWT_ISSUER when set (a URL as well: RFC 8414 §2, RFC 9068 §2.2). */
     readonly issuer: string;
     readonly audience: string;
     readonly accessTokenTtlSeconds: number;
@@ -254,7 +341,7 @@ function parseTrustProxy(value: string, ctx: z.RefinementCtx): false | number | 
  */
 function readSecret(
   env: NodeJS.ProcessEnv,
-  name: 'JWT_SECRET' | 'DATABASE_URL',
+  name: 'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'DATABASE_URL',
   readFile: (path: string) => string,
   problems: string[],
 ): string | undefined {
@@ -267,6 +354,15 @@ function readSecret(
   } catch (err) {
     problems.push(`${name}_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     return undefined;
+  }
+}
+
+/** What is wrong with a PEM private key for `alg`, without echoing it. */
+function pemProblem(pem: string, alg: AsymmetricAlgorithm): string | undefined {
+  try {
+    return privateKeyProblem(createPrivateKey(pem), alg);
+  } catch {
+    return 'is not a PEM private key (PKCS#8 "BEGIN PRIVATE KEY", or SEC1/PKCS#1); e.g. `openssl genpkey -algorithm ed25519`';
   }
 }
 
@@ -307,10 +403,20 @@ export function loadConfig(
   // Secrets are checked even when other values are wrong, so every problem is listed at once.
   const algorithm = parsed.success ? parsed.data.JWT_ALGORITHM : 'HS256';
   const secret = readSecret(env, 'JWT_SECRET', readFile, problems);
-  const secretProblem = secret === undefined ? undefined : weakSecretProblem(secret, algorithm);
+  const secretProblem =
+    secret === undefined || isAsymmetric(algorithm) ? undefined : weakSecretProblem(secret, algorithm);
   if (secretProblem !== undefined) {
     problems.push(
       `${emptyToUndefined(env.JWT_SECRET_FILE) === undefined ? 'JWT_SECRET' : 'JWT_SECRET_FILE'} ${secretProblem}`,
+    );
+  }
+  // A PEM pasted into one line of an env file often has its line breaks written as \n.
+  const privateKeyPem = readSecret(env, 'JWT_PRIVATE_KEY', readFile, problems)?.replace(/\\n/g, '\n');
+  const keyProblem =
+    privateKeyPem === undefined || !isAsymmetric(algorithm) ? undefined : pemProblem(privateKeyPem, algorithm);
+  if (keyProblem !== undefined) {
+    problems.push(
+      `${emptyToUndefined(env.JWT_PRIVATE_KEY_FILE) === undefined ? 'JWT_PRIVATE_KEY' : 'JWT_PRIVATE_KEY_FILE'} ${keyProblem}`,
     );
   }
   const databaseUrl = readSecret(env, 'DATABASE_URL', readFile, problems)?.trim();
@@ -325,14 +431,22 @@ export function loadConfig(
   if (e.METRICS_ENABLED && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     throw new ConfigError(['METRICS_PORT must differ from PORT: metrics are served on a management port of their own']);
   }
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  const alg = e.JWT_ALGORITHM;
   return deepFreeze<Config>({
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    publicUrl,
+    publicUrlConfigured: e.PUBLIC_URL !== undefined,
+    production: e.NODE_ENV === 'production',
     jwt: {
-      secret: secret === undefined || secret.trim() === '' ? undefined : secret,
-      algorithm: e.JWT_ALGORITHM,
-      issuer: e.JWT_ISSUER,
+      signing: !isAsymmetric(alg)
+        ? { kind: 'hmac', algorithm: alg, secret: secret === undefined || secret.trim() === '' ? undefined : secret }
+        : privateKeyPem !== undefined
+          ? { kind: 'private-key', algorithm: alg, pem: privateKeyPem }
+          : { kind: 'key-directory', algorithm: alg, dir: e.JWT_KEYS_DIR },
+      issuer: e.JWT_ISSUER ?? publicUrl,
       audience: e.JWT_AUDIENCE,
       accessTokenTtlSeconds: e.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
       clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,

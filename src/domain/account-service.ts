@@ -241,7 +241,7 @@ export class AccountService {
   /** Whom a Bearer token speaks for; throws InvalidTokenError for any refusal. */
   async authenticate(token: string): Promise<Principal> {
     const { users, tokens, revocations, sessions } = this.deps;
-    const claims = tokens.verifyAccessToken(token);
+    const claims = await tokens.verifyAccessToken(token);
     if (await revocations.isRevoked(claims.jti)) throw new InvalidTokenError('revoked');
     if (!(await sessions.isActive(claims.sid))) throw new InvalidTokenError('session_ended');
     const user = await users.findByKey(usernameKey(claims.sub));
@@ -266,7 +266,7 @@ export class AccountService {
     }
     let claims;
     try {
-      claims = tokens.verifyAccessToken(token);
+      claims = await tokens.verifyAccessToken(token);
     } catch (err) {
       // Stryker disable next-line ConditionalExpression: equivalent. verifyAccessToken() throws nothing but InvalidTokenError; the check keeps a future fault from being swallowed.
       if (err instanceof InvalidTokenError) return;

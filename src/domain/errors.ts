@@ -73,6 +73,7 @@ export type TokenRefusalReason =
   | 'malformed'
   | 'unsigned'
   | 'algorithm_not_allowed'
+  | 'unknown_key'
   | 'bad_signature'
   | 'expired'
   | 'not_yet_valid'

@@ -190,8 +190,8 @@ export class SessionService {
     this.deps.events.record({ type: 'session_ended', username, sid, reason });
   }
 
-  private issue(user: User, sessionId: string, refreshToken: string): IssuedTokens {
-    const access = this.deps.tokens.issueAccessToken(user.username, sessionId);
+  private async issue(user: User, sessionId: string, refreshToken: string): Promise<IssuedTokens> {
+    const access = await this.deps.tokens.issueAccessToken(user.username, sessionId);
     this.deps.events.record({ type: 'token_issued', username: user.username, sid: sessionId, jti: access.jti });
     return { accessToken: access.token, expiresIn: access.expiresIn, refreshToken, sessionId };
   }

@@ -1,15 +1,16 @@
 // Access tokens: JWTs in the RFC 9068 profile (header typ "at+jwt"), signed and verified
-// under RFC 8725: one allowed algorithm, issuer/audience/type/expiry all required.
-import { randomUUID, type KeyObject } from 'node:crypto';
+// under RFC 8725: every token names its key (`kid`), each key is bound to one algorithm, and
+// issuer/audience/type/expiry are all required. jsonwebtoken signs and verifies HS*, ES256 and
+// RS256; it has no EdDSA, so panva's jose does that one algorithm.
+import { randomUUID } from 'node:crypto';
+import * as jose from 'jose';
 import jwt from 'jsonwebtoken';
 import type { Clock } from './clock';
 import { InvalidTokenError, type TokenRefusalReason } from './errors';
-
-export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
+import type { KeySet, VerificationKey } from './signing-keys';
 
 export interface TokenServiceOptions {
-  readonly key: KeyObject;
-  readonly algorithm: HmacAlgorithm;
+  readonly keys: KeySet;
   readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;
@@ -34,7 +35,8 @@ export interface AccessClaims {
 
 /** Longer than any token we issue by an order of magnitude; refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
-const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+const ACCESS_TOKEN_TYPE = 'at+jwt';
+const ACCESS_TOKEN_TYPES = new Set([ACCESS_TOKEN_TYPE, 'application/at+jwt']);
 
 export class TokenService {
   constructor(private readonly options: TokenServiceOptions) {}
@@ -44,49 +46,103 @@ export class TokenService {
     return this.options.clockToleranceSeconds;
   }
 
-  issueAccessToken(subject: string, sessionId: string): IssuedToken {
-    const { key, algorithm, issuer, audience, ttlSeconds, clock } = this.options;
-    const now = Math.floor(clock() / 1000);
+  async issueAccessToken(subject: string, sessionId: string): Promise<IssuedToken> {
+    const { keys, issuer, audience, ttlSeconds, clock } = this.options;
+    const nowMs = clock();
+    const now = Math.floor(nowMs / 1000);
     const jti = randomUUID();
-    const token = jwt.sign(
-      { sub: subject, sid: sessionId, iat: now, nbf: now, exp: now + ttlSeconds, jti, iss: issuer, aud: audience },
-      key,
-      {
-        algorithm,
-        header: { alg: algorithm, typ: 'at+jwt' },
-      },
-    );
+    const { kid, alg, key } = keys.signingKey(nowMs);
+    const claims = {
+      sub: subject,
+      sid: sessionId,
+      iat: now,
+      nbf: now,
+      exp: now + ttlSeconds,
+      jti,
+      iss: issuer,
+      aud: audience,
+    };
+    const header = { alg, typ: ACCESS_TOKEN_TYPE, kid };
+    const token =
+      alg === 'EdDSA'
+        ? await new jose.SignJWT(claims).setProtectedHeader(header).sign(key)
+        : jwt.sign(claims, key, { algorithm: alg, header });
     return { token, expiresIn: ttlSeconds, jti };
   }
 
   /** Returns the claims of a valid access token; throws InvalidTokenError otherwise. */
-  verifyAccessToken(token: string): AccessClaims {
-    const { key, algorithm, issuer, audience, clockToleranceSeconds, clock } = this.options;
+  async verifyAccessToken(token: string): Promise<AccessClaims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('too_long');
-    let decoded: jwt.Jwt;
-    try {
-      decoded = jwt.verify(token, key, {
-        algorithms: [algorithm],
-        issuer,
-        audience,
-        clockTolerance: clockToleranceSeconds,
-        clockTimestamp: Math.floor(clock() / 1000),
-        complete: true,
-      });
-    } catch (err) {
-      throw new InvalidTokenError(refusalReason(err));
-    }
-    const typ = decoded.header.typ;
-    if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
-      throw new InvalidTokenError('wrong_type');
-    // jsonwebtoken has matched `aud` and `iss`, which only an object payload carries.
-    const { sub, sid, jti, iat, exp } = decoded.payload as jwt.JwtPayload;
+    const key = this.keyFor(protectedHeader(token));
+    const payload =
+      key.alg === 'EdDSA' ? await this.verifyWithJose(token, key) : this.verifyWithJsonwebtoken(token, key);
+    // The library has matched `aud` and `iss`, which only an object payload carries.
+    const { sub, sid, jti, iat, exp } = payload;
     if (typeof exp !== 'number') throw new InvalidTokenError('claim_missing', 'exp');
     if (typeof iat !== 'number') throw new InvalidTokenError('claim_missing', 'iat');
     if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('claim_missing', 'sub');
     if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('claim_missing', 'jti');
     if (typeof sid !== 'string' || sid.length === 0) throw new InvalidTokenError('claim_missing', 'sid');
     return { sub, sid, jti, iat, exp };
+  }
+
+  /**
+   * The key the header names, checked before any signature work. Only `kid` and `alg` are
+   * read: `jwk`, `jku`, `x5u` and `x5c` are never followed (RFC 8725 §3.10), so nothing a
+   * token says makes this service fetch or trust a key it does not already hold.
+   */
+  private keyFor(header: jose.ProtectedHeaderParameters): VerificationKey {
+    if (header.alg === undefined || header.alg.toLowerCase() === 'none') throw new InvalidTokenError('unsigned');
+    const typ = header.typ;
+    if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
+      throw new InvalidTokenError('wrong_type');
+    if (typeof header.kid !== 'string') throw new InvalidTokenError('unknown_key');
+    const key = this.options.keys.verificationKey(header.kid, this.options.clock());
+    if (key === undefined) throw new InvalidTokenError('unknown_key');
+    // RFC 8725 §3.1: the key's own algorithm, whatever the header claims (algorithm confusion).
+    if (header.alg !== key.alg) throw new InvalidTokenError('algorithm_not_allowed');
+    return key;
+  }
+
+  private verifyWithJsonwebtoken(token: string, key: VerificationKey): jwt.JwtPayload {
+    const { issuer, audience, clockToleranceSeconds, clock } = this.options;
+    try {
+      const payload = jwt.verify(token, key.key, {
+        algorithms: [key.alg as jwt.Algorithm],
+        issuer,
+        audience,
+        clockTolerance: clockToleranceSeconds,
+        clockTimestamp: Math.floor(clock() / 1000),
+      });
+      // jsonwebtoken matched `iss` and `aud` above, which a string payload cannot carry.
+      return payload as jwt.JwtPayload;
+    } catch (err) {
+      throw new InvalidTokenError(jsonwebtokenRefusal(err));
+    }
+  }
+
+  private async verifyWithJose(token: string, key: VerificationKey): Promise<jose.JWTPayload> {
+    const { issuer, audience, clockToleranceSeconds, clock } = this.options;
+    try {
+      const { payload } = await jose.jwtVerify(token, key.key, {
+        algorithms: [key.alg],
+        issuer,
+        audience,
+        clockTolerance: clockToleranceSeconds,
+        currentDate: new Date(clock()),
+      });
+      return payload;
+    } catch (err) {
+      throw new InvalidTokenError(joseRefusal(err));
+    }
+  }
+}
+
+function protectedHeader(token: string): jose.ProtectedHeaderParameters {
+  try {
+    return jose.decodeProtectedHeader(token);
+  } catch {
+    throw new InvalidTokenError('malformed');
   }
 }
 
@@ -107,10 +163,26 @@ const JWT_MESSAGES: ReadonlyArray<readonly [prefix: string, reason: TokenRefusal
   ['invalid nbf value', 'malformed'],
 ];
 
-function refusalReason(err: unknown): TokenRefusalReason {
+function jsonwebtokenRefusal(err: unknown): TokenRefusalReason {
   if (err instanceof jwt.TokenExpiredError) return 'expired';
   if (err instanceof jwt.NotBeforeError) return 'not_yet_valid';
   // Stryker disable next-line StringLiteral: equivalent. jsonwebtoken throws only Error objects; '' just matches no row.
   const message = err instanceof Error ? err.message : '';
   return JWT_MESSAGES.find(([prefix]) => message.startsWith(prefix))?.[1] ?? 'unverifiable';
+}
+
+/** jose's refusals carry a stable `code` (and, for claims, the claim). */
+const JOSE_CLAIMS: Readonly<Record<string, TokenRefusalReason>> = {
+  nbf: 'not_yet_valid',
+  iss: 'wrong_issuer',
+  aud: 'wrong_audience',
+};
+
+function joseRefusal(err: unknown): TokenRefusalReason {
+  if (err instanceof jose.errors.JWTExpired) return 'expired';
+  if (err instanceof jose.errors.JWTClaimValidationFailed) return JOSE_CLAIMS[err.claim] ?? 'malformed';
+  if (err instanceof jose.errors.JWSSignatureVerificationFailed) return 'bad_signature';
+  if (err instanceof jose.errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
+  if (err instanceof jose.errors.JWSInvalid || err instanceof jose.errors.JWTInvalid) return 'malformed';
+  return 'unverifiable';
 }

@@ -11,6 +11,7 @@ import { apiPreamble, BODY_LIMIT_BYTES } from './api-preamble';
 import type { Contract } from './contract/contract';
 import { contractValidator } from './contract/validator';
 import { errorHandler, notFoundHandler } from './error-handler';
+import type { Discovery } from './discovery';
 import { createHandlers } from './handlers';
 import { installRequestLogging } from './request-logging';
 import { apiSecurityHeaders, docsSecurityHeaders } from './security-headers';
@@ -30,13 +31,15 @@ export interface AppParts {
   readonly sessions: SessionService;
   /** Resolves true when the service can take traffic. */
   readonly isReady: () => Promise<boolean>;
+  /** The RFC 8414 metadata and the JWKS. */
+  readonly discovery: Discovery;
   /** Request and authentication metrics; undefined when metrics are off. */
   readonly metrics: Metrics | undefined;
 }
 
 export function createApp(parts: AppParts): Express {
-  const { http, logger, contract, accounts, sessions, isReady, metrics } = parts;
-  const handlers = createHandlers({ accounts, sessions, isReady });
+  const { http, logger, contract, accounts, sessions, isReady, discovery, metrics } = parts;
+  const handlers = createHandlers({ accounts, sessions, isReady, discovery });
 
   const app = express();
   app.disable('x-powered-by');

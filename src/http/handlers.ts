@@ -1,10 +1,11 @@
 // One thin handler per operationId in openapi.yaml: unpack the request, call the domain,
 // shape the response. Bodies are typed from the contract; errors go to error-handler.ts.
 import { isIP } from 'node:net';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AccountService, Principal } from '../domain/account-service';
 import type { ClientInfo, IssuedTokens, SessionService } from '../domain/session-service';
 import { bearerToken } from './bearer';
+import { JWKS_MAX_AGE_SECONDS, type Discovery } from './discovery';
 import { pathParams, reply, replyEmpty, requestBody, type OperationId } from './contract/typed-io';
 
 export interface HandlerDeps {
@@ -12,6 +13,7 @@ export interface HandlerDeps {
   readonly sessions: SessionService;
   /** Resolves true when the service can take traffic (store reachable, not draining). */
   readonly isReady: () => Promise<boolean>;
+  readonly discovery: Discovery;
 }
 
 /**
@@ -42,7 +44,18 @@ const tokenResponse = (issued: IssuedTokens) =>
 /** A handler for every operation of the contract: the compiler checks none is missing. */
 export type ContractHandlers = { readonly [Op in OperationId]: RequestHandler };
 
-export function createHandlers({ accounts, sessions, isReady }: HandlerDeps): ContractHandlers {
+/**
+ * Public, cacheable documents (the API's default is no-store): any origin may read them, as
+ * browsers and resource servers anywhere need to.
+ */
+function publicDocument(res: Response, maxAgeSeconds: number): void {
+  res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+  res.removeHeader('Pragma');
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+}
+
+export function createHandlers({ accounts, sessions, isReady, discovery }: HandlerDeps): ContractHandlers {
   const caller = (req: Request): Promise<Principal> => accounts.authenticate(bearerToken(req.headers.authorization));
 
   return {
@@ -116,6 +129,16 @@ export function createHandlers({ accounts, sessions, isReady }: HandlerDeps): Co
     getCurrentUser: async (req, res) => {
       const { user } = await caller(req);
       reply(res, 'getCurrentUser', 200, { username: user.username, created_at: user.createdAt.toISOString() });
+    },
+
+    getJwks: (_req, res) => {
+      publicDocument(res, JWKS_MAX_AGE_SECONDS);
+      reply(res, 'getJwks', 200, discovery.jwks());
+    },
+
+    getAuthorizationServerMetadata: (_req, res) => {
+      publicDocument(res, 3600);
+      reply(res, 'getAuthorizationServerMetadata', 200, discovery.metadata);
     },
 
     getHealth: (_req, res) => {

@@ -8,8 +8,8 @@ import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import type { AuthEvent } from '../../src/domain/auth-events';
 import { Argon2Pool } from '../../src/domain/argon2-pool';
 import { Argon2idHasher, OWASP_ARGON2ID_MINIMUM, type PasswordHasher } from '../../src/domain/password-hasher';
-import { buildTestApp, nowSeconds, sharedHashPool, type TestApp } from '../helpers/test-app';
-import { decodePart } from '../helpers/tokens';
+import { buildTestApp, nowSeconds, sharedHashPool, TEST_ISSUER, type TestApp } from '../helpers/test-app';
+import { decodePart, TEST_KID } from '../helpers/tokens';
 
 const coverage = useContractCoverage('issue-token');
 
@@ -53,12 +53,12 @@ describe('POST /token', () => {
     expect(decodePart(res.body.access_token, 1).sub).toBe('licat');
   });
 
-  it('then the token is an RFC 9068 access token: typ at+jwt, HS256, sub/iat/nbf/exp/jti/iss/aud (RFC 8725 §3.11)', async () => {
+  it('then the token is an RFC 9068 access token: typ at+jwt, HS256, the key’s kid, sub/iat/nbf/exp/jti/iss/aud (RFC 8725 §3.11)', async () => {
     const res = await login(t.app, 'licat').expect(200);
     const header = decodePart(res.body.access_token, 0);
     const claims = decodePart(res.body.access_token, 1);
     const now = nowSeconds(t);
-    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: TEST_KID });
     expect(claims).toEqual({
       sub: 'licat',
       sid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
@@ -66,7 +66,7 @@ describe('POST /token', () => {
       nbf: now,
       exp: now + 1800,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      iss: 'jwt-auth-service',
+      iss: TEST_ISSUER,
       aud: 'jwt-auth-service',
     });
     const again = await login(t.app, 'licat').expect(200);

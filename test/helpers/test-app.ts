@@ -12,6 +12,9 @@ import { createLogger } from '../../src/logger';
 /** TEST FIXTURE ONLY, never a real secret: 44 random-looking bytes (the weak-secret rules refuse "secret"). */
 export const TEST_JWT_SECRET = 'FIXTURE-ONLY-k7Qw2Zr9Lm4Xv8Nb1Tc6Hj3Pd5Gs0Ye';
 
+/** The issuer with PUBLIC_URL unset and the default port. */
+export const TEST_ISSUER = 'http://localhost:8000';
+
 export const BASE_ENV: Readonly<Record<string, string>> = {
   JWT_SECRET: TEST_JWT_SECRET,
   LOG_LEVEL: 'info',

@@ -1,6 +1,10 @@
 // Forges real JWTs for attack tests: any header, any claims, any key.
 import { createHmac } from 'node:crypto';
-import { TEST_JWT_SECRET } from './test-app';
+import { hmacKeyId } from '../../src/domain/signing-keys';
+import { TEST_ISSUER, TEST_JWT_SECRET } from './test-app';
+
+/** The kid the service gives TEST_JWT_SECRET: forged tokens name the service's own key. */
+export const TEST_KID = hmacKeyId(Buffer.from(TEST_JWT_SECRET));
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -24,14 +28,14 @@ export function validClaims(sub: string, nowSeconds: number, sid = 'no-such-sess
     nbf: nowSeconds,
     exp: nowSeconds + 1800,
     jti: 'test-jti',
-    iss: 'jwt-auth-service',
+    iss: TEST_ISSUER,
     aud: 'jwt-auth-service',
   };
 }
 
 export function forgeToken({ header, claims = {}, secret = TEST_JWT_SECRET, digest = 'sha256' }: ForgeOptions): string {
   const alg = digest === 'none' ? 'none' : `HS${digest.slice(3)}`;
-  const signingInput = `${b64url(header ?? { alg, typ: 'at+jwt' })}.${b64url(claims)}`;
+  const signingInput = `${b64url(header ?? { alg, typ: 'at+jwt', kid: TEST_KID })}.${b64url(claims)}`;
   if (digest === 'none') return `${signingInput}.`;
   return `${signingInput}.${createHmac(digest, secret).update(signingInput).digest('base64url')}`;
 }

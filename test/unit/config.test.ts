@@ -21,7 +21,13 @@ describe('loadConfig', () => {
   it('when nothing is set, then the defaults match the original service (port 8000, 30-minute tokens, HS256) and there is no secret', () => {
     const config = loadConfig({});
     expect(config.port).toBe(8000);
-    expect(config.jwt).toMatchObject({ secret: undefined, algorithm: 'HS256', accessTokenTtlSeconds: 1800 });
+    expect(config.jwt).toMatchObject({
+      signing: { kind: 'hmac', algorithm: 'HS256', secret: undefined },
+      issuer: 'http://localhost:8000',
+      audience: 'jwt-auth-service',
+      accessTokenTtlSeconds: 1800,
+    });
+    expect(config).toMatchObject({ publicUrl: 'http://localhost:8000', publicUrlConfigured: false, production: false });
     expect(config.password.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
     expect(config.rateLimit).toMatchObject({
       enabled: true,
@@ -46,7 +52,11 @@ describe('loadConfig', () => {
   });
 
   it('when JWT_SECRET is empty, then it counts as unset', () => {
-    expect(loadConfig({ JWT_SECRET: '  ' }).jwt.secret).toBeUndefined();
+    expect(loadConfig({ JWT_SECRET: '  ' }).jwt.signing).toEqual({
+      kind: 'hmac',
+      algorithm: 'HS256',
+      secret: undefined,
+    });
   });
 
   it('when JWT_SECRET is shorter than 32 bytes, then start-up fails naming JWT_SECRET (RFC 7518 §3.2, RFC 8725 §3.5)', () => {
@@ -60,7 +70,7 @@ describe('loadConfig', () => {
       /JWT_SECRET must be at least 64 bytes/,
     );
     const long = `${SECRET}${SECRET}`;
-    expect(loadConfig({ JWT_SECRET: long, JWT_ALGORITHM: 'HS512' }).jwt.algorithm).toBe('HS512');
+    expect(loadConfig({ JWT_SECRET: long, JWT_ALGORITHM: 'HS512' }).jwt.signing.algorithm).toBe('HS512');
   });
 
   it.each([
@@ -102,7 +112,7 @@ describe('loadConfig', () => {
     ['base64 from openssl rand -base64 48', 'q3Jb9z0mXr1Wc7Vt2Lk5Hn8Pd4Gs6Ye0JfAa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0K'],
     ['hex from openssl rand -hex 32', '3f9a1c7e5b2d8f0a6c4e1b9d7f3a5c2e8b0d6f4a2c9e7b5d3f1a8c6e4b2d0f9a'],
   ])('when JWT_SECRET is random (%s), then it is accepted', (_why, secret) => {
-    expect(loadConfig({ JWT_SECRET: secret }).jwt.secret).toBe(secret);
+    expect(loadConfig({ JWT_SECRET: secret }).jwt.signing).toMatchObject({ secret });
   });
 
   it('when JWT_SECRET_FILE names a file, then the secret is read from it, one trailing newline dropped (Docker secrets)', () => {
@@ -110,7 +120,7 @@ describe('loadConfig', () => {
       expect(path).toBe('/run/secrets/jwt');
       return `${SECRET}\n`;
     });
-    expect(config.jwt.secret).toBe(SECRET);
+    expect(config.jwt.signing).toMatchObject({ secret: SECRET });
   });
 
   it('when JWT_SECRET_FILE cannot be read, or holds a weak secret, then start-up fails naming JWT_SECRET_FILE', () => {

@@ -8,6 +8,7 @@ import { SessionService, USER_AGENT_MAX_LENGTH, type ClientInfo } from '../../sr
 import { TokenService } from '../../src/domain/token-service';
 import type { User } from '../../src/domain/user-store';
 import { createSecretKey } from 'node:crypto';
+import { HmacKeySet } from '../../src/domain/signing-keys';
 import { FakeClock, TEST_JWT_SECRET } from '../helpers/test-app';
 
 const client: ClientInfo = { address: '192.0.2.9', userAgent: 'unit/1.0' };
@@ -18,9 +19,8 @@ async function setUp(maxPerUser = 50) {
   const store = new MemorySessionStore(clock.now);
   const events: AuthEvent[] = [];
   const tokens = new TokenService({
-    key: createSecretKey(Buffer.from(TEST_JWT_SECRET)),
-    algorithm: 'HS256',
-    issuer: 'jwt-auth-service',
+    keys: new HmacKeySet(createSecretKey(Buffer.from(TEST_JWT_SECRET)), 'HS256'),
+    issuer: 'https://auth.example',
     audience: 'jwt-auth-service',
     ttlSeconds: 1800,
     clockToleranceSeconds: 5,

@@ -13,8 +13,10 @@ describe('start-up checks', () => {
       [
         'changePassword',
         'endSession',
+        'getAuthorizationServerMetadata',
         'getCurrentUser',
         'getHealth',
+        'getJwks',
         'getProtected',
         'getReadiness',
         'issueToken',
@@ -30,7 +32,7 @@ describe('start-up checks', () => {
   it('when an operation has no handler, then start-up fails naming it', async () => {
     const contract = await sharedContract();
     const { deps } = await buildTestApp();
-    const handlers = createHandlers({ accounts: deps.accounts, sessions: deps.sessions, isReady: async () => true });
+    const handlers = createHandlers({ ...deps, isReady: async () => true });
     const { getHealth: _dropped, ...withoutHealth } = handlers;
     expect(() => checkHandlers(contract, withoutHealth)).toThrow(/no handler for getHealth/);
     expect(() => checkHandlers(contract, { ...handlers, orphan: handlers.getHealth })).toThrow(

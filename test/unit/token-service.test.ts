@@ -1,15 +1,15 @@
 import { createSecretKey } from 'node:crypto';
 import { InvalidTokenError } from '../../src/domain/errors';
 import { TokenService } from '../../src/domain/token-service';
-import { TEST_JWT_SECRET } from '../helpers/test-app';
-import { forgeToken, validClaims } from '../helpers/tokens';
+import { HmacKeySet } from '../../src/domain/signing-keys';
+import { TEST_ISSUER, TEST_JWT_SECRET } from '../helpers/test-app';
+import { forgeToken, TEST_KID, validClaims } from '../helpers/tokens';
 
 const NOW = 1_800_000_000;
 const make = (nowSeconds = NOW, leeway = 5) =>
   new TokenService({
-    key: createSecretKey(Buffer.from(TEST_JWT_SECRET)),
-    algorithm: 'HS256',
-    issuer: 'jwt-auth-service',
+    keys: new HmacKeySet(createSecretKey(Buffer.from(TEST_JWT_SECRET)), 'HS256'),
+    issuer: TEST_ISSUER,
     audience: 'jwt-auth-service',
     ttlSeconds: 1800,
     clockToleranceSeconds: leeway,
@@ -17,9 +17,9 @@ const make = (nowSeconds = NOW, leeway = 5) =>
   });
 
 /** The refusal as `reason` or `reason:claim`, or 'accepted'. */
-const reasonOf = (service: TokenService, token: string): string => {
+const reasonOf = async (service: TokenService, token: string): Promise<string> => {
   try {
-    service.verifyAccessToken(token);
+    await service.verifyAccessToken(token);
   } catch (err) {
     if (err instanceof InvalidTokenError) return err.claim === undefined ? err.reason : `${err.reason}:${err.claim}`;
     throw err;
@@ -30,11 +30,11 @@ const reasonOf = (service: TokenService, token: string): string => {
 const claims = validClaims('licat', NOW);
 
 describe('TokenService', () => {
-  it('round-trips its own tokens', () => {
+  it('round-trips its own tokens', async () => {
     const service = make();
-    const issued = service.issueAccessToken('licat', 'session-1');
+    const issued = await service.issueAccessToken('licat', 'session-1');
     expect(issued.expiresIn).toBe(1800);
-    expect(service.verifyAccessToken(issued.token)).toEqual({
+    expect(await service.verifyAccessToken(issued.token)).toEqual({
       sub: 'licat',
       sid: 'session-1',
       jti: issued.jti,
@@ -43,15 +43,15 @@ describe('TokenService', () => {
     });
   });
 
-  it('refuses its own token once the clock passes exp plus the leeway (RFC 8725 §3.10)', () => {
-    const issued = make(NOW).issueAccessToken('licat', 'session-1');
-    expect(reasonOf(make(NOW + 1800 + 4), issued.token)).toBe('accepted');
-    expect(reasonOf(make(NOW + 1800 + 5), issued.token)).toBe('expired');
+  it('refuses its own token once the clock passes exp plus the leeway (RFC 8725 §3.10)', async () => {
+    const issued = await make(NOW).issueAccessToken('licat', 'session-1');
+    expect(await reasonOf(make(NOW + 1800 + 4), issued.token)).toBe('accepted');
+    expect(await reasonOf(make(NOW + 1800 + 5), issued.token)).toBe('expired');
   });
 
-  it('accepts typ "application/at+jwt" as RFC 9068 §4 allows', () => {
-    const token = forgeToken({ header: { alg: 'HS256', typ: 'application/at+jwt' }, claims });
-    expect(reasonOf(make(), token)).toBe('accepted');
+  it('accepts typ "application/at+jwt" as RFC 9068 §4 allows', async () => {
+    const token = forgeToken({ header: { alg: 'HS256', typ: 'application/at+jwt', kid: TEST_KID }, claims });
+    expect(await reasonOf(make(), token)).toBe('accepted');
   });
 
   // One row per refusal: each stable reason code, including every jsonwebtoken message the
@@ -59,12 +59,12 @@ describe('TokenService', () => {
   it.each<[why: string, token: () => string, reason: string]>([
     ['longer than 4096 characters, refused before parsing', () => 'a'.repeat(4097), 'too_long'],
     ['exactly 4096 characters: parsed, not refused for its length', () => 'a'.repeat(4096), 'malformed'],
-    ['nothing at all', () => '', 'unverifiable'],
+    ['nothing at all', () => '', 'malformed'],
     ['not three segments', () => 'abc', 'malformed'],
     ['segments that are not JSON', () => 'not.a.jwt', 'malformed'],
     [
       'alg "none" and no signature (RFC 8725 §2.1)',
-      () => forgeToken({ digest: 'none', header: { alg: 'none', typ: 'at+jwt' }, claims }),
+      () => forgeToken({ digest: 'none', header: { alg: 'none', typ: 'at+jwt', kid: TEST_KID }, claims }),
       'unsigned',
     ],
     [
@@ -93,10 +93,20 @@ describe('TokenService', () => {
     ],
     [
       'typ JWT (RFC 8725 §3.11, RFC 9068 §4)',
-      () => forgeToken({ header: { alg: 'HS256', typ: 'JWT' }, claims }),
+      () => forgeToken({ header: { alg: 'HS256', typ: 'JWT', kid: TEST_KID }, claims }),
       'wrong_type',
     ],
-    ['no typ', () => forgeToken({ header: { alg: 'HS256' }, claims }), 'wrong_type'],
+    ['no typ', () => forgeToken({ header: { alg: 'HS256', kid: TEST_KID }, claims }), 'wrong_type'],
+    [
+      'no kid (every token we issue names its key)',
+      () => forgeToken({ header: { alg: 'HS256', typ: 'at+jwt' }, claims }),
+      'unknown_key',
+    ],
+    [
+      'a kid we never issued',
+      () => forgeToken({ header: { alg: 'HS256', typ: 'at+jwt', kid: 'someone-elses-key' }, claims }),
+      'unknown_key',
+    ],
     ['no exp', () => forgeToken({ claims: { ...claims, exp: undefined } }), 'claim_missing:exp'],
     ['no iat', () => forgeToken({ claims: { ...claims, iat: undefined } }), 'claim_missing:iat'],
     ['no sub', () => forgeToken({ claims: { ...claims, sub: undefined } }), 'claim_missing:sub'],
@@ -110,7 +120,7 @@ describe('TokenService', () => {
       'claim_missing:sid',
     ],
     ['an empty sid', () => forgeToken({ claims: { ...claims, sid: '' } }), 'claim_missing:sid'],
-  ])('when the token has %s, then it is refused', (_why, token, reason) => {
-    expect(reasonOf(make(), token())).toBe(reason);
+  ])('when the token has %s, then it is refused', async (_why, token, reason) => {
+    expect(await reasonOf(make(), token())).toBe(reason);
   });
 });

@@ -210,6 +210,52 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/.well-known/jwks.json": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The public keys access tokens are signed with (RFC 7517)
+         * @description Every key a token may name in its `kid` header: the one signing now, one published
+         *     ahead of a rotation, and older ones kept until every token they signed has expired.
+         *     Select the key by `kid` and verify only with the key's own `alg` (RFC 8725 §3.1).
+         *     With HMAC signing (`JWT_ALGORITHM` HS256, the default) the set is empty: a secret is
+         *     never published, and only holders of it can verify.
+         */
+        readonly get: operations["getJwks"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/.well-known/oauth-authorization-server": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Authorization server metadata (RFC 8414)
+         * @description Where the token, revocation and key-set endpoints are, and what they support. Every
+         *     URL is under `PUBLIC_URL`; `issuer` is exactly the tokens' `iss`. `jwks_uri` is
+         *     present only with asymmetric signing (EdDSA, ES256, RS256).
+         */
+        readonly get: operations["getAuthorizationServerMetadata"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/healthz": {
         readonly parameters: {
             readonly query?: never;
@@ -360,6 +406,66 @@ export interface components {
             readonly username: string;
             /** Format: date-time */
             readonly created_at: string;
+        };
+        readonly JwkSet: {
+            readonly keys: readonly components["schemas"]["PublicJwk"][];
+        };
+        /**
+         * @description A public signing key (RFC 7517 §4, RFC 8037 for OKP). Only public members are
+         *     allowed: a private one (`d`, `p`, `q`, ...) fails response validation.
+         */
+        readonly PublicJwk: {
+            /** @enum {string} */
+            readonly kty: "OKP" | "EC" | "RSA";
+            /** @description The key's RFC 7638 thumbprint (SHA-256, base64url) */
+            readonly kid: string;
+            /** @enum {string} */
+            readonly use: "sig";
+            /** @enum {string} */
+            readonly alg: "EdDSA" | "ES256" | "RS256";
+            /** @enum {string} */
+            readonly crv?: "Ed25519" | "P-256";
+            readonly x?: string;
+            readonly y?: string;
+            readonly n?: string;
+            readonly e?: string;
+        };
+        /**
+         * @example {
+         *       "issuer": "http://localhost:8000",
+         *       "token_endpoint": "http://localhost:8000/token",
+         *       "jwks_uri": "http://localhost:8000/.well-known/jwks.json",
+         *       "revocation_endpoint": "http://localhost:8000/revoke",
+         *       "grant_types_supported": [
+         *         "password",
+         *         "refresh_token"
+         *       ],
+         *       "response_types_supported": [],
+         *       "token_endpoint_auth_methods_supported": [
+         *         "none"
+         *       ],
+         *       "revocation_endpoint_auth_methods_supported": [
+         *         "none"
+         *       ],
+         *       "service_documentation": "http://localhost:8000/docs"
+         *     }
+         */
+        readonly AuthorizationServerMetadata: {
+            /** Format: uri */
+            readonly issuer: string;
+            /** Format: uri */
+            readonly token_endpoint: string;
+            /** Format: uri */
+            readonly jwks_uri?: string;
+            /** Format: uri */
+            readonly revocation_endpoint: string;
+            readonly grant_types_supported: readonly string[];
+            /** @description Empty: there is no authorization endpoint (the member is required by RFC 8414 §2) */
+            readonly response_types_supported: readonly string[];
+            readonly token_endpoint_auth_methods_supported: readonly "none"[];
+            readonly revocation_endpoint_auth_methods_supported?: readonly "none"[];
+            /** Format: uri */
+            readonly service_documentation?: string;
         };
         readonly Status: {
             /** @enum {string} */
@@ -812,6 +918,64 @@ export interface operations {
             };
             readonly 401: components["responses"]["Unauthenticated"];
             readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getJwks: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The key set */
+            readonly 200: {
+                headers: {
+                    /** @description `public, max-age=300`: shorter than the time a rotation publishes a new key before it signs */
+                    readonly "Cache-Control"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "kty": "OKP",
+                     *           "crv": "Ed25519",
+                     *           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                     *           "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k",
+                     *           "use": "sig",
+                     *           "alg": "EdDSA"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    readonly "application/json": components["schemas"]["JwkSet"];
+                };
+            };
+        };
+    };
+    readonly getAuthorizationServerMetadata: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The metadata */
+            readonly 200: {
+                headers: {
+                    /** @description `public, max-age=3600` */
+                    readonly "Cache-Control"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
         };
     };
     readonly getHealth: {
