@@ -46,6 +46,13 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /app/dist ./dist
 COPY openapi.yaml ./
 
+# Signing keys generated at first start with JWT_ALGORITHM EdDSA/ES256/RS256 (and no
+# JWT_PRIVATE_KEY_FILE) live here, writable by the node user alone: mount a volume on it
+# (docker-compose.yml does) so they survive the container. Rotate with
+# `docker compose exec auth node dist/keys.js rotate`.
+ENV JWT_KEYS_DIR=/var/lib/jwt-auth/keys
+RUN mkdir -p /var/lib/jwt-auth/keys && chown -R node:node /var/lib/jwt-auth && chmod 700 /var/lib/jwt-auth/keys
+
 USER node
 # 8000: the API. 9000: the management port (GET /metrics); publish it only to your scraper.
 EXPOSE 8000 9000

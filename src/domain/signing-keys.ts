@@ -77,13 +77,13 @@ export function privateKeyProblem(key: KeyObject, alg: AsymmetricAlgorithm): str
   const type = key.asymmetricKeyType;
   switch (alg) {
     case 'EdDSA':
-      return type === 'ed25519' ? undefined : `is a ${type} key; EdDSA here means Ed25519 (RFC 8037)`;
+      return type === 'ed25519' ? undefined : `is a key of type ${type}; EdDSA here means Ed25519 (RFC 8037)`;
     case 'ES256':
       return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
         ? undefined
         : `is not a P-256 EC key (${type}${type === 'ec' ? ` ${key.asymmetricKeyDetails?.namedCurve}` : ''}); ES256 needs P-256 (RFC 7518 §3.4)`;
     case 'RS256': {
-      if (type !== 'rsa') return `is a ${type} key; RS256 needs an RSA key`;
+      if (type !== 'rsa') return `is a key of type ${type}; RS256 needs an RSA key`;
       const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
       return bits >= MIN_RSA_BITS
         ? undefined

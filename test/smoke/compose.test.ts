@@ -165,6 +165,14 @@ describe('docker-compose.yml', () => {
     expect(await dbQuery('SELECT current_user || $$@$$ || current_database()')).toBe('auth@auth');
   });
 
+  it('mounts the `keys` volume where the image keeps generated signing keys (JWT_KEYS_DIR)', async () => {
+    expect(declared().volumes).toHaveProperty('keys');
+    const info = await inspectContainer(containerId);
+    expect(info.Mounts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Type: 'volume', Destination: '/var/lib/jwt-auth/keys' })]),
+    );
+  });
+
   it('serves the seed scenario through the published port', async () => {
     await seedScenario(base, uniqueUsername('licat'));
     const anonymous = await protectedRoute(base);

@@ -4,6 +4,7 @@
 //
 // Needs a Docker engine and the node:20-bookworm-slim base image (`npm test` provisions them on Debian as root).
 // The testcontainers env (Ryuk off, host override) is set in test/smoke/setup.ts.
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import {
   ROOT,
@@ -114,6 +115,50 @@ describe('the production image', () => {
       body: { detail: 'Not authenticated' },
     });
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('with JWT_ALGORITHM=EdDSA and no key, generates one in its key directory as the non-root user, publishes it, and rotates with `node dist/keys.js`', async () => {
+    const keyed = await new GenericContainer(IMAGE)
+      .withEnvironment({ JWT_ALGORITHM: 'EdDSA', PUBLIC_URL: 'http://auth.test' })
+      .withExposedPorts(8000)
+      .withWaitStrategy(Wait.forHttp('/healthz', 8000).forStatusCode(200))
+      .withStartupTimeout(60_000)
+      .start();
+    try {
+      const keyedBase = `http://${keyed.getHost()}:${keyed.getMappedPort(8000)}`;
+      const username = uniqueUsername('keyed');
+      expect((await signup(keyedBase, username)).status).toBe(200);
+      const login = await token(keyedBase, username);
+      expect(login.status).toBe(200);
+      const accessToken = login.body.access_token as string;
+      // An independent verifier: the published key alone, no shared secret.
+      const jwks = createLocalJWKSet(
+        (await (await fetch(`${keyedBase}/.well-known/jwks.json`)).json()) as JSONWebKeySet,
+      );
+      const { payload } = await jwtVerify(accessToken, jwks, {
+        issuer: 'http://auth.test',
+        audience: 'jwt-auth-service',
+      });
+      expect(payload.sub).toBe(username);
+
+      const listing = await keyed.exec(['ls', '-ln', '/var/lib/jwt-auth/keys']);
+      expect(listing.output).toMatch(/-rw------- .* [0-9A-Za-z_-]{43}\.pem/);
+      const rotated = await keyed.exec(['node', 'dist/keys.js', 'rotate', '--activate-in', '0']);
+      expect({ code: rotated.exitCode, output: rotated.output }).toEqual({
+        code: 0,
+        output: expect.stringMatching(/^added /),
+      });
+      // The running service picks the new schedule up within seconds, with no restart.
+      let kids = 0;
+      for (let i = 0; i < 50 && kids < 2; i++) {
+        await sleep(200);
+        kids = ((await (await fetch(`${keyedBase}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys.length;
+      }
+      expect(kids).toBe(2);
+      expect((await protectedRoute(keyedBase, accessToken)).status).toBe(200);
+    } finally {
+      await keyed.stop({ timeout: 0 });
+    }
   });
 
   it('serves Swagger UI at /docs/', async () => {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { ConfigError, configOrExit, loadConfig } from '../../src/config';
 
 /** TEST FIXTURE ONLY: random-looking, long enough for HS256 and HS384. */
@@ -134,6 +135,130 @@ describe('loadConfig', () => {
     expect(
       problemsOf({ JWT_SECRET: SECRET, JWT_SECRET_FILE: '/run/secrets/jwt' }, { '/run/secrets/jwt': SECRET }),
     ).toEqual([expect.stringMatching(/^JWT_SECRET_FILE and JWT_SECRET are both set/)]);
+  });
+
+  describe('asymmetric signing (JWT_ALGORITHM, JWT_PRIVATE_KEY, JWT_KEYS_DIR)', () => {
+    // TEST FIXTURES ONLY: keys generated for these tests, never used anywhere else.
+    const pem = (key: KeyObject) => key.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const ED25519 = pem(generateKeyPairSync('ed25519').privateKey);
+    const P256 = pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const P384 = pem(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey);
+    const RSA_1024 = pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey);
+
+    it('when JWT_ALGORITHM is EdDSA and no key is given, then the key directory is used (default var/keys)', () => {
+      expect(loadConfig({ JWT_ALGORITHM: 'EdDSA' }).jwt.signing).toEqual({
+        kind: 'key-directory',
+        algorithm: 'EdDSA',
+        dir: 'var/keys',
+      });
+      expect(loadConfig({ JWT_ALGORITHM: 'RS256', JWT_KEYS_DIR: '/keys' }).jwt.signing).toMatchObject({ dir: '/keys' });
+    });
+
+    it('when JWT_PRIVATE_KEY holds a fitting PEM, then it signs (also with its line breaks written as \\n)', () => {
+      expect(loadConfig({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: ED25519 }).jwt.signing).toEqual({
+        kind: 'private-key',
+        algorithm: 'EdDSA',
+        pem: ED25519,
+      });
+      const oneLine = P256.replace(/\n/g, '\\n');
+      expect(loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: oneLine }).jwt.signing).toMatchObject({ pem: P256 });
+    });
+
+    it('when JWT_PRIVATE_KEY_FILE names a file, then the key is read from it', () => {
+      const config = loadConfig({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: '/run/secrets/key' }, () => ED25519);
+      expect(config.jwt.signing).toMatchObject({ kind: 'private-key', pem: ED25519.replace(/\n$/, '') });
+    });
+
+    it.each([
+      [
+        'an Ed25519 key for ES256',
+        'ES256',
+        () => ED25519,
+        /^JWT_PRIVATE_KEY is not a P-256 EC key \(ed25519\)/,
+      ],
+      ['a P-384 key for ES256 (RFC 7518 §3.4)', 'ES256', () => P384, /not a P-256 EC key \(ec secp384r1\)/],
+      ['a 1024-bit RSA key (RFC 7518 §3.3)', 'RS256', () => RSA_1024, /has 1024 bits; RS256 needs at least 2048/],
+      ['a P-256 key for EdDSA', 'EdDSA', () => P256, /is a key of type ec; EdDSA here means Ed25519/],
+      ['a P-256 key for RS256', 'RS256', () => P256, /is a key of type ec; RS256 needs an RSA key/],
+      ['not a PEM at all', 'EdDSA', () => 'not a key', /is not a PEM private key/],
+      [
+        'a public key',
+        'EdDSA',
+        () => generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        /is not a PEM private key/,
+      ],
+    ])(
+      'when JWT_PRIVATE_KEY is %s, then start-up fails naming it without echoing the key',
+      (_why, alg, key, message) => {
+        const problems = problemsOf({ JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: key() });
+        expect(problems).toEqual([expect.stringMatching(message)]);
+        expect(problems.join('')).not.toContain('PRIVATE KEY-----');
+      },
+    );
+
+    it('when the key file cannot be read or holds a bad key, then the problem names JWT_PRIVATE_KEY_FILE', () => {
+      expect(problemsOf({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: '/missing' })).toEqual([
+        'JWT_PRIVATE_KEY_FILE cannot be read (ENOENT)',
+      ]);
+      expect(problemsOf({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: '/k' }, { '/k': ED25519 })).toEqual([
+        expect.stringMatching(/^JWT_PRIVATE_KEY_FILE is not a P-256 EC key \(ed25519\)/),
+      ]);
+    });
+
+    it('when a secret is set with an asymmetric algorithm, or a private key with HMAC, then start-up says which belongs where', () => {
+      expect(problemsOf({ JWT_ALGORITHM: 'EdDSA', JWT_SECRET: SECRET })).toEqual([
+        expect.stringMatching(/^JWT_SECRET is an HMAC secret; EdDSA signs with a private key/),
+      ]);
+      expect(problemsOf({ JWT_ALGORITHM: 'RS256', JWT_SECRET_FILE: '/s' }, { '/s': SECRET })).toEqual([
+        expect.stringMatching(/^JWT_SECRET_FILE is an HMAC secret/),
+      ]);
+      expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY: ED25519 })).toEqual([
+        expect.stringMatching(/^JWT_PRIVATE_KEY is for EdDSA, ES256 or RS256; HS256 signs with JWT_SECRET/),
+      ]);
+      expect(problemsOf({ JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: '/k' }, { '/k': ED25519 })).toEqual([
+        expect.stringMatching(/^JWT_PRIVATE_KEY_FILE is for EdDSA/),
+      ]);
+    });
+
+    it('when both JWT_PRIVATE_KEY and JWT_PRIVATE_KEY_FILE are set, then start-up fails', () => {
+      expect(
+        problemsOf({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: ED25519, JWT_PRIVATE_KEY_FILE: '/k' }, { '/k': ED25519 }),
+      ).toEqual([expect.stringMatching(/^JWT_PRIVATE_KEY_FILE and JWT_PRIVATE_KEY are both set/)]);
+    });
+  });
+
+  describe('the issuer (PUBLIC_URL, JWT_ISSUER: RFC 8414 §2, RFC 9068 §2.2)', () => {
+    it('when PUBLIC_URL is set, then it is the issuer, without a trailing slash', () => {
+      const config = loadConfig({ PUBLIC_URL: 'https://auth.example.com/', NODE_ENV: 'production' });
+      expect(config).toMatchObject({
+        publicUrl: 'https://auth.example.com',
+        publicUrlConfigured: true,
+        production: true,
+      });
+      expect(config.jwt.issuer).toBe('https://auth.example.com');
+    });
+
+    it('when PUBLIC_URL is unset, then it is http://localhost:PORT', () => {
+      expect(loadConfig({ PORT: '8080' }).jwt.issuer).toBe('http://localhost:8080');
+    });
+
+    it('when JWT_ISSUER is set, then it overrides the issuer but not the endpoints', () => {
+      const config = loadConfig({ PUBLIC_URL: 'https://a.example', JWT_ISSUER: 'https://issuer.example/tenant-1' });
+      expect(config.jwt.issuer).toBe('https://issuer.example/tenant-1');
+      expect(config.publicUrl).toBe('https://a.example');
+    });
+
+    it.each([
+      ['JWT_ISSUER', 'jwt-auth-service'],
+      ['JWT_ISSUER', 'ftp://issuer.example'],
+      ['PUBLIC_URL', 'auth.example.com'],
+      ['PUBLIC_URL', 'https://auth.example.com/?tenant=1'],
+      ['PUBLIC_URL', 'https://auth.example.com/#top'],
+    ])('when %s is %s, then start-up fails: it must be an http(s) URL', (name, value) => {
+      expect(problemsOf({ [name]: value })).toEqual([
+        expect.stringMatching(new RegExp(`^${name} must be an absolute http\\(s\\) URL`)),
+      ]);
+    });
   });
 
   describe('the store (STORE, DATABASE_URL)', () => {
