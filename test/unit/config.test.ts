@@ -170,12 +170,7 @@ describe('loadConfig', () => {
     });
 
     it.each([
-      [
-        'an Ed25519 key for ES256',
-        'ES256',
-        () => ED25519,
-        /^JWT_PRIVATE_KEY is not a P-256 EC key \(ed25519\)/,
-      ],
+      ['an Ed25519 key for ES256', 'ES256', () => ED25519, /^JWT_PRIVATE_KEY is not a P-256 EC key \(ed25519\)/],
       ['a P-384 key for ES256 (RFC 7518 §3.4)', 'ES256', () => P384, /not a P-256 EC key \(ec secp384r1\)/],
       ['a 1024-bit RSA key (RFC 7518 §3.3)', 'RS256', () => RSA_1024, /has 1024 bits; RS256 needs at least 2048/],
       ['a P-256 key for EdDSA', 'EdDSA', () => P256, /is a key of type ec; EdDSA here means Ed25519/],
