@@ -1,7 +1,9 @@
 // The process: load config, compose, listen, and shut down cleanly on SIGTERM/SIGINT.
 import { createDependencies } from './composition-root';
-import { configOrExit } from './config';
+import { configOrExit, EXIT_BAD_CONFIG } from './config';
+import { KeyDirectoryError } from './data-access/key-directory';
 import { StoreStartupError } from './data-access/postgres/open';
+import { NoSigningKeyError } from './domain/signing-keys';
 import { createApp } from './http/app';
 import { createMetricsServer } from './http/metrics-server';
 import { createHttpServer } from './http/server';
@@ -66,11 +68,18 @@ async function main(): Promise<void> {
   }
 }
 
+/** Start-up failures that are an operator's to fix, with their exit codes: said in one line, no stack trace. */
+function operatorProblem(err: unknown): number | undefined {
+  if (err instanceof StoreStartupError) return EXIT_STORE_UNAVAILABLE;
+  if (err instanceof KeyDirectoryError || err instanceof NoSigningKeyError) return EXIT_BAD_CONFIG;
+  return undefined;
+}
+
 main().catch((err: unknown) => {
-  if (err instanceof StoreStartupError) {
-    // An operator's problem with a clear message: no stack trace.
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: `start-up failed: ${err.message}` })}\n`);
-    process.exit(EXIT_STORE_UNAVAILABLE);
+  const code = operatorProblem(err);
+  if (code !== undefined) {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: `start-up failed: ${(err as Error).message}` })}\n`);
+    process.exit(code);
   }
   process.stderr.write(
     `${JSON.stringify({ level: 'fatal', msg: 'start-up failed', err: String(err instanceof Error ? err.stack : err) })}\n`,

@@ -49,6 +49,18 @@ describe('the service process', () => {
     expect(s.stdout()).toContain('"msg":"stopped"');
   }, 30_000);
 
+  it('when JWT_KEYS_DIR cannot hold keys (EdDSA, no private key), then it refuses to start, exit 78, one line saying what to do', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'keys-dir-')), 'a-file');
+    await writeFile(file, 'not a directory');
+    const s = startService({ JWT_SECRET: '', JWT_ALGORITHM: 'EdDSA', JWT_KEYS_DIR: path.join(file, 'keys') });
+    expect(await s.exit).toBe(78);
+    const lines = s.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const fatal = JSON.parse(lines[0]!) as { level: string; msg: string };
+    expect(fatal.level).toBe('fatal');
+    expect(fatal.msg).toMatch(/^start-up failed: .*keys.* \(ENOTDIR\): make JWT_KEYS_DIR a .*directory/);
+  });
+
   it('when JWT_SECRET is unset, then it starts with a warning that tokens will not survive a restart', async () => {
     const s = startService({});
     await s.port();
