@@ -151,6 +151,12 @@ export async function createDependencies(
   const rl = config.rateLimit;
   // Connects and migrates first with STORE=postgres: nothing else starts before the database answers.
   const stores: Stores = overrides.stores ?? (await openStores(config.store, clock, rl.maxKeys, logger));
+  if (config.store.kind === 'memory' && overrides.stores === undefined) {
+    logger.warn(
+      'STORE=memory: accounts, sessions and revocations live in this process only and are lost when it stops ' +
+        '(a restart means everyone signs up again). Set STORE=postgres and DATABASE_URL for anything beyond a try-out.',
+    );
+  }
   const users = overrides.users ?? stores.users;
   const attempts = overrides.attempts ?? stores.attempts;
   const pool = overrides.hashPool ?? new Argon2Pool(config.hashing);

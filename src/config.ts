@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { createPrivateKey } from 'node:crypto';
 import { weakSecretProblem } from './secret-policy';
+import { exitWithFatal } from './startup-failure';
 import {
   isAsymmetric,
   JWT_ALGORITHMS,
@@ -187,6 +188,67 @@ const envSchema = z
     }
   });
 
+/** Every variable the service reads. */
+const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+/** The prefixes of our variables: an unknown name with one of these is almost surely a typo. */
+const OUR_PREFIXES = [
+  'JWT_',
+  'DATABASE_',
+  'ARGON2_',
+  'LOGIN_',
+  'SIGNUP_',
+  'HASH_',
+  'METRICS_',
+  'REFRESH_TOKEN_',
+  'ACCESS_TOKEN_',
+  'SESSIONS_',
+  'PASSWORD_',
+  'RATE_LIMIT_',
+  'THROTTLE_',
+  'SHUTDOWN_',
+  'LAME_DUCK_',
+  'MIGRATE_',
+];
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * Variables that look like ours but are not (`JWT_SECRETT`, `JWT_KEY_DIR`, `LOG_LEVLE`): set,
+ * they would be ignored in silence. An unknown name with one of our prefixes, or within a
+ * small edit distance of a known name (1 for names of 5 to 7 characters, 2 from 8 on; none for
+ * shorter names, so PATH is never taken for PORT), with the known name it most likely meant.
+ */
+export function lookalikeVariables(env: NodeJS.ProcessEnv): Array<{ readonly name: string; readonly meant: string }> {
+  const found: Array<{ name: string; meant: string }> = [];
+  for (const name of Object.keys(env)) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || KNOWN_VARIABLES.includes(name)) continue;
+    // The _FILE forms of our secrets are ours too.
+    if (name.endsWith('_FILE') && KNOWN_VARIABLES.includes(name.slice(0, -5))) continue;
+    const ranked = KNOWN_VARIABLES.map((known) => ({ known, distance: editDistance(name, known) })).sort(
+      (x, y) => x.distance - y.distance,
+    );
+    const nearest = ranked[0]!;
+    const allowed = name.length >= 8 ? 2 : name.length >= 5 ? 1 : 0;
+    const prefixed = OUR_PREFIXES.some((p) => name.startsWith(p));
+    if (nearest.distance <= allowed || prefixed) found.push({ name, meant: nearest.known });
+  }
+  return found;
+}
+
 /** Where accounts, sessions, revocations and throttle counters live. */
 export type StoreConfig =
   | { readonly kind: 'memory' }
@@ -225,6 +287,8 @@ export type SigningConfig =
     };
 
 export interface Config {
+  /** Not errors, but worth a warning at start-up (variables that look like ours but are not). */
+  readonly warnings: readonly string[];
   readonly port: number;
   readonly host: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -352,10 +416,21 @@ function readSecret(
   try {
     return readFile(file).replace(/\r?\n$/, '');
   } catch (err) {
-    problems.push(`${name}_FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    problems.push(
+      `${name}_FILE cannot be read (${code}${FILE_ERRORS[code] ?? ''}): check that ${file} exists, is mounted into the container, and is readable by this user`,
+    );
     return undefined;
   }
 }
+
+/** Plain words for the errnos a secret file's read can fail with. */
+const FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: ': no such file',
+  EACCES: ': permission denied',
+  EISDIR: ': it is a directory',
+  ENOTDIR: ': a part of the path is not a directory',
+};
 
 /** What is wrong with a PEM private key for `alg`, without echoing it. */
 function pemProblem(pem: string, alg: AsymmetricAlgorithm): string | undefined {
@@ -434,6 +509,9 @@ export function loadConfig(
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   const alg = e.JWT_ALGORITHM;
   return deepFreeze<Config>({
+    warnings: lookalikeVariables(env).map(
+      ({ name, meant }) => `${name} is not a setting of this service and is ignored: did you mean ${meant}?`,
+    ),
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
@@ -508,7 +586,13 @@ export function configOrExit(): Config {
     return loadConfig(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: err.message, problems: err.problems })}\n`);
-    process.exit(EXIT_BAD_CONFIG);
+    exitWithFatal(
+      {
+        msg: `start-up failed: invalid configuration (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'})`,
+        problems: err.problems,
+        fix: 'correct the variables named in `problems` (README "Configuration", .env.example), then start again',
+      },
+      EXIT_BAD_CONFIG,
+    );
   }
 }

@@ -40,14 +40,30 @@ export const REDACT_PATHS = [
 const BUFFER_BYTES = 4096;
 const FLUSH_EVERY_MS = 250;
 
+/** The buffered stdout of each logger createLogger made, for flushLogsSync. */
+const buffered = new WeakMap<Logger, { flushSync(): void }>();
+
+/**
+ * Writes the lines a logger still buffers, now: before a fatal line on stderr, so that line is
+ * the last one a user sees (a warning logged earlier must not arrive after it).
+ */
+export function flushLogsSync(logger: Logger): void {
+  try {
+    buffered.get(logger)?.flushSync();
+  } catch {
+    // Nothing buffered yet, or stdout is gone: there is nothing left to order.
+  }
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   let stream = destination;
+  let stdout: ReturnType<typeof pino.destination> | undefined;
   if (!stream) {
-    const stdout = pino.destination({ dest: 1, sync: false, minLength: BUFFER_BYTES });
-    setInterval(() => stdout.flush(), FLUSH_EVERY_MS).unref();
-    stream = stdout;
+    const out = pino.destination({ dest: 1, sync: false, minLength: BUFFER_BYTES });
+    setInterval(() => out.flush(), FLUSH_EVERY_MS).unref();
+    stream = stdout = out;
   }
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'jwt-auth-service' },
@@ -57,6 +73,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     stream,
   );
+  if (stdout !== undefined) buffered.set(logger, stdout);
+  return logger;
 }
 
 /**

@@ -9,14 +9,17 @@ import { createMetricsServer } from './http/metrics-server';
 import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
 import { installCrashPolicy } from './process-policy';
+import { exitWithFatal, type FatalLine } from './startup-failure';
 
-/** EX_UNAVAILABLE (sysexits.h): the database could not be reached or prepared at start-up. */
+/** EX_UNAVAILABLE (sysexits.h): the database, or the port, is not available at start-up. */
 const EXIT_STORE_UNAVAILABLE = 69;
 
+const config = configOrExit();
+const logger = createLogger(config.logLevel);
+
 async function main(): Promise<void> {
-  const config = configOrExit();
-  const logger = createLogger(config.logLevel);
   installCrashPolicy(process, logger);
+  for (const warning of config.warnings) logger.warn(warning);
 
   const deps = await createDependencies(config, logger);
   const http = createHttpServer(createApp(deps), logger, {
@@ -68,21 +71,63 @@ async function main(): Promise<void> {
   }
 }
 
-/** Start-up failures that are an operator's to fix, with their exit codes: said in one line, no stack trace. */
-function operatorProblem(err: unknown): number | undefined {
-  if (err instanceof StoreStartupError) return EXIT_STORE_UNAVAILABLE;
-  if (err instanceof KeyDirectoryError || err instanceof NoSigningKeyError) return EXIT_BAD_CONFIG;
-  return undefined;
+/** Why the listener could not bind, and what to do about it. */
+const LISTEN_FAILURES: Readonly<Record<string, (port: number, host: string) => Omit<FatalLine, 'cause'>>> = {
+  EADDRINUSE: (port, host) => ({
+    msg: `start-up failed: port ${port} on ${host} is already in use`,
+    fix: `stop the process listening on port ${port} (\`ss -ltnp 'sport = :${port}'\` shows it; often another copy of this service), or set PORT (and METRICS_PORT) to free ports`,
+  }),
+  EACCES: (port) => ({
+    msg: `start-up failed: no permission to listen on port ${port}`,
+    fix: 'ports below 1024 need privileges: set PORT to 1024 or above (put a proxy or a port mapping in front)',
+  }),
+  EADDRNOTAVAIL: (_port, host) => ({
+    msg: `start-up failed: HOST ${host} is not an address of this machine`,
+    fix: 'set HOST to 0.0.0.0 (every interface), 127.0.0.1, or an address this machine has',
+  }),
+};
+
+/**
+ * Start-up failures an operator can fix, said in one line with the fix (no stack trace), and
+ * their exit codes; anything else is a bug, logged with its stack.
+ */
+function startupFailure(err: unknown): { line: FatalLine; code: number } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof StoreStartupError) {
+    return {
+      line: {
+        msg: `start-up failed: ${message}`,
+        fix: 'check DATABASE_URL and that PostgreSQL is up (README "Storage")',
+      },
+      code: EXIT_STORE_UNAVAILABLE,
+    };
+  }
+  if (err instanceof KeyDirectoryError || err instanceof NoSigningKeyError) {
+    return {
+      line: { msg: `start-up failed: ${message}`, fix: 'see README "Signing keys, JWKS and rotation"' },
+      code: EXIT_BAD_CONFIG,
+    };
+  }
+  const { code, port, address } = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  const explain =
+    code === undefined || (err as { syscall?: string }).syscall !== 'listen' ? undefined : LISTEN_FAILURES[code];
+  if (explain !== undefined && code !== undefined) {
+    return {
+      line: { ...explain(port ?? config.port, address ?? config.host), cause: code },
+      code: code === 'EADDRINUSE' ? EXIT_STORE_UNAVAILABLE : EXIT_BAD_CONFIG,
+    };
+  }
+  return {
+    line: {
+      msg: `start-up failed: ${message}`,
+      fix: 'this is a bug: please report it with this line',
+      ...(err instanceof Error && err.stack !== undefined ? { problems: [err.stack] } : {}),
+    },
+    code: 1,
+  };
 }
 
 main().catch((err: unknown) => {
-  const code = operatorProblem(err);
-  if (code !== undefined) {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: `start-up failed: ${(err as Error).message}` })}\n`);
-    process.exit(code);
-  }
-  process.stderr.write(
-    `${JSON.stringify({ level: 'fatal', msg: 'start-up failed', err: String(err instanceof Error ? err.stack : err) })}\n`,
-  );
-  process.exit(1);
+  const { line, code } = startupFailure(err);
+  exitWithFatal(line, code, logger);
 });

@@ -38,6 +38,9 @@ export type RequestObserver = (req: Request, res: Response, seconds: number) => 
 const LOGGER = Symbol('requestLogger');
 const CHILD = Symbol('requestChildLogger');
 
+/** Liveness and readiness probes: logged at debug whatever they answer. */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
 type LoggedRequest = Request & { [CHILD]?: Logger };
 
 /**
@@ -74,7 +77,9 @@ export function installRequestLogging(
         responseTime: Math.round(seconds * 1000),
         ...(res.writableFinished ? {} : { aborted: true }),
       };
-      if (status >= 500) logger.error(line, `${req.method} ${status}`);
+      // Probes arrive every few seconds from each orchestrator: debug, or they drown the log.
+      if (PROBE_PATHS.has(line.req.path)) logger.debug(line, `${req.method} ${status}`);
+      else if (status >= 500) logger.error(line, `${req.method} ${status}`);
       else logger.info(line, `${req.method} ${status}`);
     });
     next();

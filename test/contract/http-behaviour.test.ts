@@ -126,10 +126,10 @@ describe('request ids', () => {
   });
 
   it('when the caller sends X-Request-Id, then it is echoed and logged', async () => {
-    const res = await request(t.app).get('/healthz').set('X-Request-Id', 'abc-123.def');
+    const res = await request(t.app).get('/protected').set('X-Request-Id', 'abc-123.def');
     expect(res.headers['x-request-id']).toBe('abc-123.def');
     const line = t.logs.entries().find((e) => (e.req as { id?: string } | undefined)?.id === 'abc-123.def');
-    expect(line).toMatchObject({ level: 'info', req: { method: 'GET', path: '/healthz' }, res: { statusCode: 200 } });
+    expect(line).toMatchObject({ level: 'info', req: { method: 'GET', path: '/protected' }, res: { statusCode: 401 } });
   });
 
   it('when there is none, or it is unsafe to echo, then a fresh UUID is used', async () => {
@@ -313,17 +313,36 @@ describe('Swagger UI settings', () => {
 describe('the request log line', () => {
   it('then each request writes one line with method, path without query, status and a duration in milliseconds', async () => {
     const t = await buildTestApp();
-    await request(t.app).get('/healthz?x=1').set('X-Request-Id', 'line-check');
+    await request(t.app).get('/users/me?x=1').set('X-Request-Id', 'line-check');
     const line = t.logs.entries().find((e) => e.reqId === 'line-check');
     expect(line).toMatchObject({
       level: 'info',
-      msg: 'GET 200',
-      req: { id: 'line-check', method: 'GET', path: '/healthz' },
-      res: { statusCode: 200 },
+      msg: 'GET 401',
+      req: { id: 'line-check', method: 'GET', path: '/users/me' },
+      res: { statusCode: 401 },
     });
     expect(line?.responseTime).toEqual(expect.any(Number));
     expect(line?.responseTime as number).toBeLessThan(10_000);
     expect(line).not.toHaveProperty('aborted');
+  });
+
+  it('when orchestrators probe /healthz and /readyz (every few seconds), then their lines are at debug, whatever the answer; other paths stay at info', async () => {
+    const t = await buildTestApp({ LOG_LEVEL: 'debug' });
+    await request(t.app).get('/healthz').set('X-Request-Id', 'probe-live');
+    await request(t.app).get('/readyz').set('X-Request-Id', 'probe-ready');
+    t.deps.lifecycle.draining = true;
+    await request(t.app).get('/readyz').set('X-Request-Id', 'probe-draining').expect(503);
+    await request(t.app).get('/healthzz').set('X-Request-Id', 'not-a-probe');
+    const levelOf = (id: string) => t.logs.entries().find((e) => e.reqId === id && e.req !== undefined)?.level;
+    expect(['probe-live', 'probe-ready', 'probe-draining', 'not-a-probe'].map(levelOf)).toEqual([
+      'debug',
+      'debug',
+      'debug',
+      'info',
+    ]);
+    const quiet = await buildTestApp({ LOG_LEVEL: 'info' });
+    await request(quiet.app).get('/healthz').set('X-Request-Id', 'unseen');
+    expect(quiet.logs.text).not.toContain('unseen');
   });
 
   it('when the answer is a 5xx, then the line is at error level; lines a handler writes carry the request id', async () => {

@@ -1,6 +1,9 @@
 // The real process (dist/main.js): start-up refusal on bad config, JSON logs, the crash
 // policy, and SIGTERM draining a request that is still arriving.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signup, token } from '../helpers/http-client';
@@ -10,6 +13,9 @@ import { buildDist, ROOT, startService } from '../helpers/service-process';
 /** TEST FIXTURE ONLY: a throwaway signing secret. */
 const SECRET = 'FIXTURE-ONLY-process-Ua3Km8Xp1Qz6Wr9Tb4Nc7Ld2Ge5';
 const INJECT_FAULT = path.join(ROOT, 'test', 'fixtures', 'inject-fault.js');
+
+// Each test spawns a process: generous on a busy machine (the figures are not timed here).
+jest.setTimeout(30_000);
 
 beforeAll(() => buildDist(), 60_000);
 
@@ -60,6 +66,76 @@ describe('the service process', () => {
     expect(fatal.level).toBe('fatal');
     expect(fatal.msg).toMatch(/^start-up failed: .*keys.* \(ENOTDIR\): make JWT_KEYS_DIR a .*directory/);
   });
+
+  it('when the port is in use, then the last line printed is one fatal JSON line naming the port and the fix, after the warnings, exit 69, no stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      // stdout and stderr in one pipe, as a terminal shows them: the order is what is tested.
+      const child = spawn('sh', ['-c', `exec "${process.execPath}" dist/main.js 2>&1`], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), METRICS_ENABLED: 'false' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(69);
+      const lines = out.trim().split('\n');
+      const last = JSON.parse(lines.at(-1)!) as Record<string, string>;
+      expect(last).toMatchObject({
+        level: 'fatal',
+        msg: `start-up failed: port ${port} on 127.0.0.1 is already in use`,
+        cause: 'EADDRINUSE',
+        fix: expect.stringContaining('set PORT'),
+      });
+      expect(lines.slice(0, -1).some((l) => l.includes('JWT_SECRET is not set'))).toBe(true);
+      expect(out).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('when a variable looks like one of ours (JWT_SECRETT), then start-up warns naming the one it likely meant; with STORE=memory it warns that data is lost on restart', async () => {
+    const s = startService({ JWT_SECRET: SECRET, JWT_SECRETT: SECRET });
+    await s.port();
+    expect(await s.stop()).toBe(0);
+    expect(s.stdout()).toMatch(
+      /"level":"warn".*JWT_SECRETT is not a setting of this service and is ignored: did you mean JWT_SECRET\?/,
+    );
+    expect(s.stdout()).toMatch(
+      /"level":"warn".*STORE=memory: accounts, sessions and revocations live in this process only/,
+    );
+    // The warning names the variable, never its value.
+    expect(s.stdout()).not.toContain(SECRET);
+  });
+
+  it('when `npm start` gets SIGTERM (as under a process manager), then the service itself shuts down gracefully and exits', async () => {
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        METRICS_ENABLED: 'false',
+        JWT_SECRET: SECRET,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    npm.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('"msg":"listening"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('"msg":"listening"');
+    npm.kill('SIGTERM');
+    const [code] = await once(npm, 'exit');
+    // The node process received the signal itself (`exec` in the start script), drained and said so.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(out).toContain('"msg":"stopped"');
+    expect(code === 0 || code === null).toBe(true);
+  }, 40_000);
 
   it('when JWT_SECRET is unset, then it starts with a warning that tokens will not survive a restart', async () => {
     const s = startService({});
@@ -133,7 +209,7 @@ describe('the service process', () => {
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('http_request_duration_seconds');
     expect(await s.stop()).toBe(0);
-  });
+  }, 20_000);
 
   it('when JWT_SECRET_FILE names a file, then the secret is read from it and tokens work (Docker secrets)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'secret-'));

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { ConfigError, configOrExit, loadConfig } from '../../src/config';
+import { ConfigError, configOrExit, loadConfig, lookalikeVariables } from '../../src/config';
 
 /** TEST FIXTURE ONLY: random-looking, long enough for HS256 and HS384. */
 const SECRET = 'FIXTURE-ONLY-Qm8Zr2Xv5Lk9Tb3Wn7Hc1Pd4Gs6Ye0Jf';
@@ -125,7 +125,9 @@ describe('loadConfig', () => {
   });
 
   it('when JWT_SECRET_FILE cannot be read, or holds a weak secret, then start-up fails naming JWT_SECRET_FILE', () => {
-    expect(problemsOf({ JWT_SECRET_FILE: '/missing' })).toEqual(['JWT_SECRET_FILE cannot be read (ENOENT)']);
+    expect(problemsOf({ JWT_SECRET_FILE: '/missing' })).toEqual([
+      'JWT_SECRET_FILE cannot be read (ENOENT: no such file): check that /missing exists, is mounted into the container, and is readable by this user',
+    ]);
     expect(problemsOf({ JWT_SECRET_FILE: '/weak' }, { '/weak': 'changeme\n' })).toEqual([
       expect.stringMatching(/^JWT_SECRET_FILE is a well-known placeholder/),
     ]);
@@ -193,7 +195,7 @@ describe('loadConfig', () => {
 
     it('when the key file cannot be read or holds a bad key, then the problem names JWT_PRIVATE_KEY_FILE', () => {
       expect(problemsOf({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: '/missing' })).toEqual([
-        'JWT_PRIVATE_KEY_FILE cannot be read (ENOENT)',
+        expect.stringMatching(/^JWT_PRIVATE_KEY_FILE cannot be read \(ENOENT: no such file\)/),
       ]);
       expect(problemsOf({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY_FILE: '/k' }, { '/k': ED25519 })).toEqual([
         expect.stringMatching(/^JWT_PRIVATE_KEY_FILE is not a P-256 EC key \(ed25519\)/),
@@ -316,7 +318,7 @@ describe('loadConfig', () => {
         'DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database',
       ]);
       expect(problemsOf({ STORE: 'postgres', DATABASE_URL_FILE: '/missing' })).toEqual([
-        'DATABASE_URL_FILE cannot be read (ENOENT)',
+        expect.stringMatching(/^DATABASE_URL_FILE cannot be read \(ENOENT: no such file\)/),
       ]);
       expect(problemsOf({ STORE: 'sqlite' })).toEqual([expect.stringMatching(/^STORE /)]);
     });
@@ -398,6 +400,48 @@ describe('loadConfig', () => {
   });
 });
 
+describe('lookalikeVariables: settings that would be ignored in silence', () => {
+  it.each([
+    ['JWT_SECRETT', 'JWT_SECRET'],
+    ['JWT_KEY_DIR', 'JWT_KEYS_DIR'],
+    ['LOG_LEVLE', 'LOG_LEVEL'],
+    ['ACCESS_TOKEN_EXPIRE_MINUTE', 'ACCESS_TOKEN_EXPIRE_MINUTES'],
+    ['DATABSE_URL', 'DATABASE_URL'],
+    ['STOER', 'STORE'],
+    ['JWT_ALGO', 'JWT_ALGORITHM'],
+    ['ARGON2_MEMORY', 'ARGON2_MEMORY_KIB'],
+  ])('when %s is set, then it is reported as meaning %s', (name, meant) => {
+    expect(lookalikeVariables({ [name]: 'x' })).toEqual([{ name, meant }]);
+  });
+
+  it('when only the usual environment is set (PATH, HOME, HOSTNAME, TERM, NODE_OPTIONS, npm_*), then nothing is reported', () => {
+    const env = {
+      PATH: '/bin',
+      HOME: '/root',
+      HOSTNAME: 'box',
+      TERM: 'xterm',
+      NODE_OPTIONS: '',
+      PWD: '/',
+      LANG: 'C',
+      npm_config_cache: '/x',
+      SHLVL: '1',
+    };
+    expect(lookalikeVariables(env)).toEqual([]);
+  });
+
+  it('when known names or the _FILE forms of our secrets are set, then nothing is reported', () => {
+    expect(
+      lookalikeVariables({ JWT_SECRET_FILE: '/s', DATABASE_URL_FILE: '/d', JWT_PRIVATE_KEY_FILE: '/k', PORT: '1' }),
+    ).toEqual([]);
+  });
+
+  it('then loadConfig turns each into a warning naming the likely variable', () => {
+    expect(loadConfig({ JWT_SECRETT: 'x' }).warnings).toEqual([
+      'JWT_SECRETT is not a setting of this service and is ignored: did you mean JWT_SECRET?',
+    ]);
+  });
+});
+
 describe('configOrExit (process entry points)', () => {
   it('returns the config, or writes every problem as one JSON line and exits 78', () => {
     const saved = process.env.PORT;
@@ -411,8 +455,9 @@ describe('configOrExit (process entry points)', () => {
       process.env.PORT = 'eighty';
       expect(() => configOrExit()).toThrow('exited');
       expect(exit).toHaveBeenCalledWith(78);
-      const line = JSON.parse(String(write.mock.calls[0]?.[0])) as { level: string; problems: string[] };
+      const line = JSON.parse(String(write.mock.calls[0]?.[0])) as { level: string; problems: string[]; fix: string };
       expect(line.level).toBe('fatal');
+      expect(line.fix).toMatch(/correct the variables named in `problems`/);
       expect(line.problems).toEqual([expect.stringMatching(/^PORT /)]);
     } finally {
       if (saved === undefined) delete process.env.PORT;
