@@ -114,18 +114,27 @@ export function publicJwk(publicKey: KeyObject, kid: string, alg: AsymmetricAlgo
   const jwk: JsonWebKey = (publicKey.type === 'public' ? publicKey : createPublicKey(publicKey)).export({
     format: 'jwk',
   });
+  // The key must be of the type and on the curve `alg` names: a P-384, X25519 or Ed448 key
+  // would otherwise be published as P-256 or Ed25519, with coordinates of another curve.
+  const shape = [jwk.kty, jwk.crv].filter((m) => m !== undefined).join(' ');
+  if (shape !== JWK_SHAPES[alg]) throw new Error(`cannot publish a ${shape} key for ${alg}`);
   const pick = (name: 'x' | 'y' | 'n' | 'e') => (typeof jwk[name] === 'string' ? { [name]: jwk[name] } : {});
-  switch (jwk.kty) {
-    case 'OKP':
+  switch (alg) {
+    case 'EdDSA':
       return Object.freeze({ kty: 'OKP', crv: 'Ed25519', ...pick('x'), kid, use: 'sig', alg });
-    case 'EC':
+    case 'ES256':
       return Object.freeze({ kty: 'EC', crv: 'P-256', ...pick('x'), ...pick('y'), kid, use: 'sig', alg });
-    case 'RSA':
+    case 'RS256':
       return Object.freeze({ kty: 'RSA', ...pick('n'), ...pick('e'), kid, use: 'sig', alg });
-    default:
-      throw new Error(`cannot publish a key of type ${String(jwk.kty)}`);
   }
 }
+
+/** The JWK `kty` and `crv` (RFC 7518 §6, RFC 8037 §2) of the keys each algorithm signs with. */
+const JWK_SHAPES: Readonly<Record<AsymmetricAlgorithm, string>> = {
+  EdDSA: 'OKP Ed25519',
+  ES256: 'EC P-256',
+  RS256: 'RSA',
+};
 
 /** A schedule of asymmetric keys (see ScheduledKey); the published set is computed per call. */
 export class ScheduledKeySet implements KeySet {

@@ -92,7 +92,15 @@ export class TokenService {
    * token says makes this service fetch or trust a key it does not already hold.
    */
   private keyFor(header: jose.ProtectedHeaderParameters): VerificationKey {
-    if (header.alg === undefined || header.alg.toLowerCase() === 'none') throw new InvalidTokenError('unsigned');
+    // The header is whatever JSON the token carries: a number or null in `alg` is malformed,
+    // not a TypeError (which would be a 500).
+    const alg: unknown = header.alg;
+    if (alg === undefined || (typeof alg === 'string' && alg.toLowerCase() === 'none'))
+      throw new InvalidTokenError('unsigned');
+    if (typeof alg !== 'string') throw new InvalidTokenError('malformed');
+    // RFC 7515 §4.1.11: this service understands no extension, so a token that requires one is
+    // invalid. jose enforces it; jsonwebtoken ignores `crit`, so it is checked here for both.
+    if (header.crit !== undefined) throw new InvalidTokenError('malformed');
     const typ = header.typ;
     if (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))
       throw new InvalidTokenError('wrong_type');
@@ -157,6 +165,8 @@ const JWT_MESSAGES: ReadonlyArray<readonly [prefix: string, reason: TokenRefusal
   ['jwt signature is required', 'unsigned'],
   ['invalid algorithm', 'algorithm_not_allowed'],
   ['invalid signature', 'bad_signature'],
+  // ecdsa-sig-formatter (under jws) throws a TypeError for an ES256 signature that is not 64 bytes.
+  ['"ES256" signatures must be', 'bad_signature'],
   ['jwt issuer invalid', 'wrong_issuer'],
   ['jwt audience invalid', 'wrong_audience'],
   ['invalid exp value', 'malformed'],
@@ -180,7 +190,9 @@ const JOSE_CLAIMS: Readonly<Record<string, TokenRefusalReason>> = {
 
 function joseRefusal(err: unknown): TokenRefusalReason {
   if (err instanceof jose.errors.JWTExpired) return 'expired';
-  if (err instanceof jose.errors.JWTClaimValidationFailed) return JOSE_CLAIMS[err.claim] ?? 'malformed';
+  // reason 'invalid': the claim is not even of its type (a string nbf), as jsonwebtoken's 'invalid nbf value'.
+  if (err instanceof jose.errors.JWTClaimValidationFailed)
+    return err.reason === 'invalid' ? 'malformed' : (JOSE_CLAIMS[err.claim] ?? 'malformed');
   if (err instanceof jose.errors.JWSSignatureVerificationFailed) return 'bad_signature';
   if (err instanceof jose.errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
   if (err instanceof jose.errors.JWSInvalid || err instanceof jose.errors.JWTInvalid) return 'malformed';

@@ -43,7 +43,7 @@ describe('TokenService', () => {
     });
   });
 
-  it('refuses its own token once the clock passes exp plus the leeway (RFC 8725 §3.10)', async () => {
+  it('refuses its own token once the clock passes exp plus the leeway (RFC 7519 §4.1.4 leeway)', async () => {
     const issued = await make(NOW).issueAccessToken('licat', 'session-1');
     expect(await reasonOf(make(NOW + 1800 + 4), issued.token)).toBe('accepted');
     expect(await reasonOf(make(NOW + 1800 + 5), issued.token)).toBe('expired');
