@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'src/main.ts', 'test/**', 'bench/**', 'scripts/**'],
+    files: ['src/config.ts', 'src/main.ts', 'test/**', 'bench/**', 'scripts/**', 'examples/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
@@ -45,5 +45,10 @@ export default tseslint.config(
       globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Snippets for readers' own services (the README includes them verbatim): plain Node.
+    files: ['examples/**'],
+    languageOptions: { globals: { fetch: 'readonly', URL: 'readonly', console: 'readonly' } },
   },
 );

@@ -64,9 +64,10 @@ async function run(argv: readonly string[], config: Config): Promise<number> {
       return 0;
     }
     case 'rotate': {
-      const activateIn = Number(values['activate-in'] ?? DEFAULT_ACTIVATION_DELAY_SECONDS);
-      if (!Number.isInteger(activateIn) || activateIn < 0)
-        throw new UsageError('--activate-in takes whole seconds (0 or more)');
+      const given = values['activate-in'];
+      const activateIn =
+        given === undefined ? DEFAULT_ACTIVATION_DELAY_SECONDS : /^\d+$/.test(given) ? Number(given) : NaN;
+      if (!Number.isSafeInteger(activateIn)) throw new UsageError('--activate-in takes whole seconds (0 or more)');
       const file = values['private-key-file'];
       const result = await directory.rotate({
         alg: signing.algorithm,

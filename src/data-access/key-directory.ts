@@ -97,7 +97,10 @@ export class KeyDirectory {
       text = await fs.readFile(this.path(MANIFEST), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new KeyDirectoryError(`${this.path(MANIFEST)} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+      throw new KeyDirectoryError(
+        `${this.path(MANIFEST)} cannot be read (${(err as NodeJS.ErrnoException).code}): ` +
+          'make JWT_KEYS_DIR a directory this user can read and write (a volume), or set JWT_PRIVATE_KEY_FILE',
+      );
     }
     return parseManifest(text, this.path(MANIFEST));
   }
@@ -160,8 +163,9 @@ export class KeyDirectory {
       await fs.link(temp, this.path(MANIFEST));
       return entry.kid;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // Lost the race (EEXIST: load the winner's), or failed: either way this key is no one's.
       await fs.rm(this.path(`${entry.kid}.pem`), { force: true });
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       return undefined;
     } finally {
       await fs.rm(temp, { force: true });
@@ -207,6 +211,8 @@ export class KeyDirectory {
     readonly retainMs: number;
     /** A key made elsewhere (an HSM export, `openssl genpkey`); otherwise one is generated. */
     readonly privateKey?: KeyObject;
+    /** Add the key even though another is still waiting to sign (retire's replacement). */
+    readonly whilePending?: boolean;
   }): Promise<{
     readonly kid: string;
     readonly activatesAt: Date;
@@ -214,6 +220,13 @@ export class KeyDirectory {
   }> {
     return this.locked(async (manifest) => {
       const now = this.clock();
+      const pending = manifest.keys.find((k) => Date.parse(k.activatesAt) > now);
+      if (pending !== undefined && options.whilePending !== true) {
+        throw new KeyDirectoryError(
+          `key ${pending.kid} already waits to sign (from ${pending.activatesAt}): another rotation now would switch ` +
+            'keys twice. Wait until it signs, or retire it first',
+        );
+      }
       const key = options.privateKey ?? generatePrivateKey(options.alg);
       const problem = privateKeyProblem(key, options.alg);
       if (problem !== undefined) throw new KeyDirectoryError(`the new key ${problem}`);
@@ -224,7 +237,8 @@ export class KeyDirectory {
       const verifyUntil = new Date(activatesAt + options.retainMs).toISOString();
       const retiring: Array<{ kid: string; verifyUntil: Date }> = [];
       const keys = manifest.keys.map((k) => {
-        if (k.verifyUntil !== null) return k;
+        // Already ending, or (retire's replacement) a rotated key that takes over later still.
+        if (k.verifyUntil !== null || Date.parse(k.activatesAt) > activatesAt) return k;
         retiring.push({ kid: k.kid, verifyUntil: new Date(verifyUntil) });
         return { ...k, verifyUntil };
       });
@@ -249,11 +263,11 @@ export class KeyDirectory {
       await fs.rm(this.path(`${kid}.pem`), { force: true });
       return { manifest: { version: 1, keys }, result: keys };
     });
-    const stillSigns = retired.some(
-      (k) => (k.verifyUntil === null || Date.parse(k.verifyUntil) > now) && Date.parse(k.activatesAt) <= now,
-    );
+    // Only an active key with no end keeps the service signing: one whose end is set (the key a
+    // rotation replaced) has lost its private key to `prune` or soon will, and stops at its end.
+    const stillSigns = retired.some((k) => k.verifyUntil === null && Date.parse(k.activatesAt) <= now);
     if (stillSigns) return { replacement: undefined };
-    const { kid: replacement } = await this.rotate({ alg, activateInMs: 0, retainMs: 0 });
+    const { kid: replacement } = await this.rotate({ alg, activateInMs: 0, retainMs: 0, whilePending: true });
     return { replacement };
   }
 
@@ -400,6 +414,11 @@ function parseManifest(text: string, path: string): Manifest {
       throw bad(`key ${k.kid}'s public key is not a JWK`);
     }
     if (kid !== k.kid) throw bad(`key ${k.kid}'s public key has thumbprint ${kid}`);
+    try {
+      publicJwk(createPublicKey({ key: { ...k.publicKey }, format: 'jwk' }), k.kid, k.alg);
+    } catch {
+      throw bad(`key ${k.kid} is not a key for ${k.alg}`);
+    }
   }
   return manifest as Manifest;
 }
@@ -416,6 +435,7 @@ export class ReloadingKeySet implements KeySet {
     private readonly directory: KeyDirectory,
     private current: ScheduledKeySet,
     private version: string,
+    private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
 
@@ -447,7 +467,7 @@ export class ReloadingKeySet implements KeySet {
     if (set === undefined) throw new KeyDirectoryError(`${directory.dir} has no keys.json after initialisation`);
     set.signingKey(clock());
     const version = await directory.version();
-    const ring = new ReloadingKeySet(directory, set, version, logger);
+    const ring = new ReloadingKeySet(directory, set, version, clock, logger);
     const active = set.signingKey(clock());
     if (active.alg !== alg) {
       logger.warn(
@@ -467,6 +487,8 @@ export class ReloadingKeySet implements KeySet {
       if (version === this.version) return;
       const next = await this.directory.load();
       if (next === undefined) return;
+      // A schedule with nothing to sign with now would refuse every login: keep the last good one.
+      next.signingKey(this.clock());
       this.current = next;
       this.version = version;
       this.logger.info({ kids: next.keys.map((k) => k.kid) }, 'signing key schedule reloaded');
