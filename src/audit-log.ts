@@ -7,6 +7,7 @@ function isWarning(event: AuthEvent): boolean {
   switch (event.type) {
     case 'login':
     case 'password_change':
+    case 'account_deleted':
     case 'token_refreshed':
       return event.outcome !== 'success';
     case 'session_ended':

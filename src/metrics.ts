@@ -82,6 +82,12 @@ export function createMetrics(): Metrics {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const accountDeletions = new Counter({
+    name: 'auth_account_deletions_total',
+    help: 'Account deletions by their owner, by outcome (success; failure, throttled: the password re-check)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
 
   const observeRequest: RequestObserver = (req, res, seconds) => {
     const route =
@@ -117,6 +123,10 @@ export function createMetrics(): Metrics {
           break;
         case 'password_change':
           passwordChanges.inc({ outcome: event.outcome });
+          if (event.outcome === 'throttled') rateLimited.inc({ scope: 'login' });
+          break;
+        case 'account_deleted':
+          accountDeletions.inc({ outcome: event.outcome });
           if (event.outcome === 'throttled') rateLimited.inc({ scope: 'login' });
           break;
       }

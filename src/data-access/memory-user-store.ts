@@ -29,11 +29,12 @@ export class MemoryUserStore implements UserStore {
       this.users.set(usernameKey, { ...user, passwordHash, passwordChangedAt: changedAt ?? user.passwordChangedAt });
   }
 
-  async delete(usernameKey: string): Promise<void> {
+  async delete(usernameKey: string, createdAt?: Date): Promise<boolean> {
     const user = this.users.get(usernameKey);
-    if (!user) return;
+    if (!user || (createdAt !== undefined && user.createdAt.getTime() !== createdAt.getTime())) return false;
     this.users.delete(usernameKey);
     for (const skeleton of user.skeletons) this.skeletons.delete(skeleton);
+    return true;
   }
 
   async ping(): Promise<void> {}

@@ -1,4 +1,4 @@
-// Sign-up, login and token authentication: the use cases behind the HTTP operations.
+// Sign-up, login, token authentication and account changes: the use cases behind the HTTP operations.
 import type { AuthEventSink } from './auth-events';
 import type { Clock } from './clock';
 import { throttleAddress } from './client-address';
@@ -168,9 +168,49 @@ export class AccountService {
     const { user } = principal;
     // A new password the policy refuses costs neither an attempt nor a hash.
     policy.check(newPassword, user.usernameKey, 'new_password');
+    await this.recheckPassword(user, currentPassword, ip, 'password_change');
+    await users.updatePasswordHash(
+      user.usernameKey,
+      await hasher.hash(normalizePassword(newPassword)),
+      new Date(this.deps.clock()),
+    );
+    events.record({ type: 'password_change', outcome: 'success', username: user.username, ip });
+    await sessions.endAll(user, 'password_changed', principal.sessionId);
+  }
+
+  /**
+   * Deletes the caller's account, the current password checked first as for a password
+   * change. Its sessions end before the account goes: should the deletion then fail (the
+   * store is down), the account is intact and its owner logs in again to retry, rather than
+   * live sessions being left behind a deleted account.
+   */
+  async deleteAccount(principal: Principal, currentPassword: string, ip: string): Promise<void> {
+    const { users, sessions, events } = this.deps;
+    const { user } = principal;
+    await this.recheckPassword(user, currentPassword, ip, 'account_deleted');
+    await sessions.endAll(user, 'account_deleted');
+    // Only this account, by its creation time: a request that raced another deletion of it
+    // must not delete a namesake who has signed up since.
+    if (await users.delete(user.usernameKey, user.createdAt)) {
+      events.record({ type: 'account_deleted', outcome: 'success', username: user.username, ip });
+    }
+  }
+
+  /**
+   * Re-authentication before a change to the account (OWASP ASVS 5.0 §6.3): the current
+   * password is checked under the login limits, so a stolen access token does not become a
+   * way to guess it. A refusal is recorded as `event` with its outcome.
+   */
+  private async recheckPassword(
+    user: User,
+    currentPassword: string,
+    ip: string,
+    event: 'password_change' | 'account_deleted',
+  ): Promise<void> {
+    const { hasher, events } = this.deps;
     const reservation = await this.reserveLoginAttempt(user.usernameKey, ip).catch((err: unknown) => {
       if (err instanceof TooManyAttemptsError) {
-        events.record({ type: 'password_change', outcome: 'throttled', username: user.username, ip });
+        events.record({ type: event, outcome: 'throttled', username: user.username, ip });
       }
       throw err;
     });
@@ -183,23 +223,10 @@ export class AccountService {
       throw err;
     }
     if (!ok) {
-      events.record({
-        type: 'password_change',
-        outcome: 'failure',
-        username: user.username,
-        ip,
-        reason: 'bad_password',
-      });
+      events.record({ type: event, outcome: 'failure', username: user.username, ip, reason: 'bad_password' });
       throw new WrongCurrentPasswordError();
     }
     await reservation.succeeded();
-    await users.updatePasswordHash(
-      user.usernameKey,
-      await hasher.hash(normalizePassword(newPassword)),
-      new Date(this.deps.clock()),
-    );
-    events.record({ type: 'password_change', outcome: 'success', username: user.username, ip });
-    await sessions.endAll(user, 'password_changed', principal.sessionId);
   }
 
   /** One attempt under every login limit for `account` (a username key) from `ip`. */

@@ -46,11 +46,26 @@ export type AuthEvent =
       readonly ip: string;
       readonly reason?: string;
     }
+  | {
+      /** An owner deleting their account; failure and throttled: the password re-check refused it. */
+      readonly type: 'account_deleted';
+      readonly outcome: 'success' | 'failure' | 'throttled';
+      readonly username: string;
+      readonly ip: string;
+      readonly reason?: string;
+    }
   | { readonly type: 'password_rehashed'; readonly username: string };
 
 /** Why a session ended: RFC 7009 revocation, logout, reuse detection, a password change... */
 export type SessionEndReason =
-  'logout' | 'logout_all' | 'ended_by_user' | 'revoked' | 'refresh_token_reused' | 'password_changed' | 'session_limit';
+  | 'logout'
+  | 'logout_all'
+  | 'ended_by_user'
+  | 'revoked'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'session_limit'
+  | 'account_deleted';
 
 export interface AuthEventSink {
   record(event: AuthEvent): void;

@@ -26,6 +26,12 @@ export interface UserStore {
    * becomes passwordChangedAt; a re-hash of the same password (new parameters) omits it.
    */
   updatePasswordHash(usernameKey: string, passwordHash: string, changedAt?: Date): Promise<void>;
+  /**
+   * Deletes the account and frees its key and skeletons for a new sign-up. With `createdAt`,
+   * only the account created at that instant: never a namesake signed up after it was
+   * deleted. Resolves false, changing nothing, when there is no such account.
+   */
+  delete(usernameKey: string, createdAt?: Date): Promise<boolean>;
   /** Resolves when the store is reachable; rejects otherwise (readiness probe). */
   ping(): Promise<void>;
 }

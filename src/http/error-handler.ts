@@ -19,7 +19,8 @@ import {
 import { UnknownVariantError } from './contract/one-of-variants';
 import { ruleItem, toValidationDetail, type ValidationItem, type ValidatorError } from './fastapi-detail';
 import { errorSummary } from '../logger';
-import { NotAuthenticatedError } from './http-errors';
+import { invalidTokenChallenge, MISSING_CREDENTIALS_HINTS, TOKEN_REFUSAL_DESCRIPTIONS } from './bearer-challenge';
+import { NotAuthenticatedError, UnsupportedMediaTypeError } from './http-errors';
 
 /** What to answer: a status, a JSON body, headers, and optionally a line for the request log. */
 export interface Answer {
@@ -51,7 +52,17 @@ const oauthError = (status: number, error: string, description: string, headers?
 
 /** RFC 6750 §3: the challenge without an error code when no credentials were presented. */
 const BEARER_CHALLENGE = { 'WWW-Authenticate': 'Bearer' };
-const INVALID_TOKEN_CHALLENGE = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
+
+/** The forms, told apart from other bodies in a 415's advice. */
+const FORM_MEDIA_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
+/** A 415 that names what to send: the media types the operation's contract accepts. */
+function unsupportedMediaType(accepted: readonly string[]): string {
+  const [first, ...others] = accepted;
+  if (first === undefined) return 'Unsupported media type';
+  const what = accepted.every((type) => FORM_MEDIA_TYPES.has(type)) ? 'the form' : 'the body';
+  return `Unsupported media type: send ${what} as ${first}${others.length > 0 ? ` (or ${others.join(' or ')})` : ''}`;
+}
 
 /** FastAPI's 404 body, for routes the contract does not know and resources switched off. */
 export const NOT_FOUND: Answer = detail(404, 'Not Found');
@@ -80,10 +91,21 @@ const BY_CLASS: readonly ClassRow[] = [
     log: { message: 'refresh token refused', fields: { reason: e.reason } },
   })),
   row(WrongCurrentPasswordError, () => detail(400, 'Current password is incorrect')),
+  row(UnsupportedMediaTypeError, (e) => detail(415, unsupportedMediaType(e.accepted))),
   row(SessionNotFoundError, () => detail(404, 'Session not found')),
-  row(NotAuthenticatedError, () => detail(401, 'Not authenticated', BEARER_CHALLENGE)),
+  row(NotAuthenticatedError, (e) => {
+    const hint = MISSING_CREDENTIALS_HINTS[e.reason];
+    return {
+      status: 401,
+      body: { detail: 'Not authenticated', ...(hint === undefined ? {} : { hint }) },
+      headers: BEARER_CHALLENGE,
+    };
+  }),
+  // RFC 6750 §3: the error code and description in the challenge, and beside FastAPI's `detail`.
   row(InvalidTokenError, (e) => ({
-    ...detail(401, 'Invalid token', INVALID_TOKEN_CHALLENGE),
+    status: 401,
+    body: { detail: 'Invalid token', error: 'invalid_token', error_description: TOKEN_REFUSAL_DESCRIPTIONS[e.reason] },
+    headers: { 'WWW-Authenticate': invalidTokenChallenge(e.reason) },
     log: {
       message: 'token refused',
       fields: { reason: e.reason, ...(e.claim === undefined ? {} : { claim: e.claim }) },

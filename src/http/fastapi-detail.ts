@@ -2,7 +2,7 @@
 // for rules the domain enforces (RuleViolationError) and for what express-openapi-validator
 // (ajv) finds wrong with a request. Clients of the original service see the same entries.
 import type { CredentialField, FieldRule } from '../domain/errors';
-import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '../domain/username';
+import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from '../domain/username';
 
 export interface ValidationItem {
   loc: Array<string | number>;
@@ -21,6 +21,9 @@ const maxLength = (n: number | string): Wording => [
   'value_error.any_str.max_length',
 ];
 
+/** What the Username schema's pattern and the domain's username_form rule allow. */
+const USERNAME_CHARACTERS = 'letters, digits and . _ @ -';
+
 /** The wording of each domain rule; `limit` is the rule's bound where it has one. */
 const codePoint = (c: string | undefined) =>
   `U+${(c?.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
@@ -34,7 +37,7 @@ const RULE_WORDING: Record<FieldRule, (limit: number | undefined, character: str
   ],
   equals_username: () => ['the password must not be the username', 'value_error.password.username'],
   username_form: () => [
-    `after normalisation (RFC 8265) the username must be ${USERNAME_MIN_LENGTH}-${USERNAME_MAX_LENGTH} letters, digits, ".", "_", "-" or "@"`,
+    `after normalisation (RFC 8265) the username must be ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} characters, only ${USERNAME_CHARACTERS}; a name with right-to-left letters must start with one, end with one or a digit, and hold no left-to-right letters (RFC 5893)`,
     'value_error.username',
   ],
   username_character: (_limit, character) => [
@@ -70,6 +73,16 @@ const PYDANTIC_TYPES = new Map<string, Wording>([
 ]);
 
 /**
+ * The contract's patterns in plain words, by the pattern's text as ajv reports it: a client
+ * reads what to type, not a regular expression. test/unit/fastapi-detail.test.ts checks that
+ * every pattern in openapi.yaml has its words here.
+ */
+export const PATTERN_WORDING: ReadonlyMap<string, string> = new Map([
+  [USERNAME_PATTERN.source, `the username may contain only ${USERNAME_CHARACTERS} (no spaces or +)`],
+  ['^[A-Za-z0-9_-]{22}$', 'a session id is 22 letters, digits, _ or - (copy it from GET /sessions)'],
+]);
+
+/**
  * ajv 8's messages carry the bound only in their English text ("must NOT have fewer than 8
  * characters"). test/unit/fastapi-detail.test.ts drives the real validator through every
  * row, so an ajv upgrade that rewords one fails there.
@@ -83,7 +96,9 @@ const VALIDATOR_WORDING = new Map<string, (message: string) => Wording>([
     'pattern',
     (message) => {
       const pattern = /pattern "(.*)"$/.exec(message)?.[1];
-      return [pattern === undefined ? message : `string does not match regex "${pattern}"`, 'value_error.str.regex'];
+      if (pattern === undefined) return [message, 'value_error.str.regex'];
+      // pydantic's own words for a pattern no one has put in plain words yet.
+      return [PATTERN_WORDING.get(pattern) ?? `string does not match regex "${pattern}"`, 'value_error.str.regex'];
     },
   ],
   ['enum', (message) => [message, 'type_error.enum']],

@@ -131,6 +131,13 @@ export function createHandlers({ accounts, sessions, isReady, discovery }: Handl
       reply(res, 'getCurrentUser', 200, { username: user.username, created_at: user.createdAt.toISOString() });
     },
 
+    deleteCurrentUser: async (req, res) => {
+      const principal = await caller(req);
+      const { current_password: current } = requestBody(req, 'deleteCurrentUser');
+      await accounts.deleteAccount(principal, current, clientAddress(req));
+      replyEmpty(res, 'deleteCurrentUser', 204);
+    },
+
     getJwks: (_req, res) => {
       publicDocument(res, JWKS_MAX_AGE_SECONDS);
       reply(res, 'getJwks', 200, discovery.jwks());

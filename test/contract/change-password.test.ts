@@ -101,18 +101,23 @@ describe('POST /password', () => {
   });
 
   it.each([
-    ['too short', 'short', 'value_error.any_str.min_length'],
-    ['a common password', 'password123', 'value_error.password.common'],
+    ['too short', 'short', 'ensure this value has at least 8 characters', 'value_error.any_str.min_length'],
+    [
+      'a common password',
+      'password123',
+      'this password is too common (it appears in lists of leaked passwords); choose another',
+      'value_error.password.common',
+    ],
   ])(
-    'when the new password is %s, then 422 naming new_password, and no attempt is counted',
-    async (_why, next, type) => {
+    'when the new password is %s, then 422 naming new_password and the rule in words, and no attempt is counted',
+    async (_why, next, msg, type) => {
       const strict = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' });
       await signup(strict.app, 'picky').expect(200);
       const caller = await loginPair(strict.app, 'picky');
       const attempt = (current: string, fresh: string) => changePassword(strict.app, caller.access, current, fresh);
       const res = coverage.check(await attempt('a wrong guess', next), 'changePassword');
       expect(res.status).toBe(422);
-      expect(res.body.detail).toEqual([{ loc: ['body', 'new_password'], msg: expect.any(String), type }]);
+      expect(res.body.detail).toEqual([{ loc: ['body', 'new_password'], msg, type }]);
       // The one allowed failure is still there: this wrong guess is checked (400), not throttled.
       await attempt('a wrong guess', NEW_PASSWORD).expect(400);
       await attempt('a wrong guess', NEW_PASSWORD).expect(429);
@@ -139,7 +144,7 @@ describe('POST /password', () => {
     });
   });
 
-  it('when the body is a form, then 415; malformed JSON, then 400; over 16 KiB, then 413', async () => {
+  it('when the body is a form, then 415 naming application/json; malformed JSON, then 400; over 16 KiB, then 413', async () => {
     const caller = await loginPair(t.app, await newUser());
     const form = coverage.check(
       await request(t.app)
@@ -150,6 +155,7 @@ describe('POST /password', () => {
       'changePassword',
     );
     expect(form.status).toBe(415);
+    expect(form.body).toEqual({ detail: 'Unsupported media type: send the body as application/json' });
     const malformed = coverage.check(
       await request(t.app)
         .post('/password')

@@ -115,13 +115,22 @@ describe('POST /token', () => {
     });
   });
 
-  it('when the body is JSON instead of a form, then 415', async () => {
-    const res = coverage.check(
-      await request(t.app).post('/token').send({ username: 'licat', password: PASSWORD }),
-      'issueToken',
-    );
-    expect(res.status).toBe(415);
-  });
+  it.each([
+    ['JSON', 'application/json', JSON.stringify({ username: 'licat', password: PASSWORD })],
+    ['plain text', 'text/plain', `username=licat&password=${PASSWORD}`],
+  ])(
+    'when the body is %s instead of a form, then 415 naming the form encodings the contract accepts',
+    async (_why, type, body) => {
+      const res = coverage.check(
+        await request(t.app).post('/token').set('Content-Type', type).send(body),
+        'issueToken',
+      );
+      expect(res.status).toBe(415);
+      expect(res.body).toEqual({
+        detail: 'Unsupported media type: send the form as application/x-www-form-urlencoded (or multipart/form-data)',
+      });
+    },
+  );
 
   it('when the form is over 16 KiB, then 413', async () => {
     const res = coverage.check(await login(t.app, 'licat', 'x'.repeat(17_000)), 'issueToken');

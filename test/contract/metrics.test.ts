@@ -66,6 +66,29 @@ describe('metrics on the management port', () => {
     expect(text).toMatch(/auth_password_changes_total\{outcome="success"\} 1/);
   });
 
+  it('then it counts account deletions by outcome, their throttled re-checks as login rejections, and the sessions they ended', async () => {
+    const t = await buildTestApp({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '1' });
+    const remove = (access: string, current: string) =>
+      request(t.app).delete('/users/me').set('Authorization', `Bearer ${access}`).send({ current_password: current });
+    await signup(t.app, 'deleted').expect(200);
+    const first = await loginPair(t.app, 'deleted');
+    await loginPair(t.app, 'deleted');
+    await remove(first.access, PASSWORD).expect(204);
+    await signup(t.app, 'unsure').expect(200);
+    const unsure = await loginPair(t.app, 'unsure');
+    await remove(unsure.access, 'a wrong guess').expect(400);
+    await remove(unsure.access, PASSWORD).expect(429);
+
+    const endpoint = t.deps.metricsEndpoint;
+    if (endpoint.on !== 'own-port') throw new Error('metrics are off');
+    const text = (await request(createMetricsServer(endpoint.registry)).get('/metrics').expect(200)).text;
+    expect(text).toMatch(/auth_account_deletions_total\{outcome="success"\} 1/);
+    expect(text).toMatch(/auth_account_deletions_total\{outcome="failure"\} 1/);
+    expect(text).toMatch(/auth_account_deletions_total\{outcome="throttled"\} 1/);
+    expect(text).toMatch(/auth_rate_limit_rejections_total\{scope="login"\} 1/);
+    expect(text).toMatch(/auth_sessions_ended_total\{reason="account_deleted"\} 2/);
+  });
+
   it('when METRICS_ENABLED=false, then no metrics are served anywhere', async () => {
     const t = await buildTestApp({ METRICS_ENABLED: 'false' });
     expect(t.deps.metricsEndpoint).toEqual({ on: 'nowhere' });

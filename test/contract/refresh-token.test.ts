@@ -57,7 +57,11 @@ describe('POST /token, refresh-token grant', () => {
     expect(legit.status).toBe(400);
     const bearer = coverage.check(await withBearer(t.app, '/protected', second.access), 'getProtected');
     expect(bearer.status).toBe(401);
-    expect(bearer.body).toEqual({ detail: 'Invalid token' });
+    expect(bearer.body).toEqual({
+      detail: 'Invalid token',
+      error: 'invalid_token',
+      error_description: 'The session of the access token has ended (logout, password change or expiry); log in again',
+    });
     await withBearer(t.app, '/protected', first.access).expect(401);
     expect(events).toContainEqual({
       type: 'session_ended',
@@ -120,8 +124,14 @@ describe('POST /token, refresh-token grant', () => {
     const pair = await loginPair(t.app, await newUser());
     const res = coverage.check(await withBearer(t.app, '/protected', pair.refresh), 'getProtected');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ detail: 'Invalid token' });
-    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(res.body).toEqual({
+      detail: 'Invalid token',
+      error: 'invalid_token',
+      error_description: 'The access token is malformed',
+    });
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The access token is malformed"',
+    );
   });
 
   it.each([

@@ -29,8 +29,14 @@ describe('POST /revoke (RFC 7009)', () => {
       'getProtected',
     );
     expect(refused.status).toBe(401);
-    expect(refused.body).toEqual({ detail: 'Invalid token' });
-    expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(refused.body).toEqual({
+      detail: 'Invalid token',
+      error: 'invalid_token',
+      error_description: 'The access token was revoked',
+    });
+    expect(refused.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The access token was revoked"',
+    );
     await request(t.app).get('/protected').set('Authorization', `Bearer ${second}`).expect(200);
   });
 
@@ -60,8 +66,12 @@ describe('POST /revoke (RFC 7009)', () => {
     expect(res.body.detail[0]).toMatchObject({ loc: ['body', 'token'], type: 'value_error.missing' });
   });
 
-  it('when the body is JSON, then 415; when over 16 KiB, then 413', async () => {
-    coverage.check(await request(t.app).post('/revoke').send({ token: 'x' }), 'revokeToken');
+  it('when the body is JSON, then 415 naming the form encoding; when over 16 KiB, then 413', async () => {
+    const json = coverage.check(await request(t.app).post('/revoke').send({ token: 'x' }), 'revokeToken');
+    expect(json.status).toBe(415);
+    expect(json.body).toEqual({
+      detail: 'Unsupported media type: send the form as application/x-www-form-urlencoded',
+    });
     const big = coverage.check(await revoke({ token: 'x'.repeat(17_000) }), 'revokeToken');
     expect(big.status).toBe(413);
   });

@@ -18,6 +18,8 @@ import { decodePart } from '../helpers/tokens';
 
 const coverage = useContractCoverage('sessions');
 
+const SESSION_ENDED = 'The session of the access token has ended (logout, password change or expiry); log in again';
+
 const sidOf = (pair: TokenPair): string => decodePart(pair.access, 1).sid as string;
 
 describe('sessions', () => {
@@ -31,8 +33,8 @@ describe('sessions', () => {
   const expectEnded = async (pair: TokenPair) => {
     const res = coverage.check(await withBearer(t.app, '/protected', pair.access), 'getProtected');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ detail: 'Invalid token' });
-    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(res.body).toEqual({ detail: 'Invalid token', error: 'invalid_token', error_description: SESSION_ENDED });
+    expect(res.headers['www-authenticate']).toBe(`Bearer error="invalid_token", error_description="${SESSION_ENDED}"`);
     await refresh(t.app, pair.refresh).expect(400);
   };
   const expectLive = async (pair: TokenPair) => {
@@ -52,12 +54,12 @@ describe('sessions', () => {
       await refreshPair(t.app, laptop.refresh);
     });
 
-    it('when the session was already ended, then 401 invalid_token', async () => {
+    it('when the session was already ended, then 401 invalid_token saying so', async () => {
       const pair = await loginPair(t.app, await newUser());
       await withBearerPost(t.app, '/logout', pair.access).expect(204);
       const again = coverage.check(await withBearerPost(t.app, '/logout', pair.access), 'logout');
       expect(again.status).toBe(401);
-      expect(again.body).toEqual({ detail: 'Invalid token' });
+      expect(again.body).toEqual({ detail: 'Invalid token', error: 'invalid_token', error_description: SESSION_ENDED });
     });
 
     it('when no token is sent, then 401 "Not authenticated" (RFC 6750 §3)', async () => {
@@ -194,7 +196,15 @@ describe('sessions', () => {
         'endSession',
       );
       expect(malformed.status).toBe(422);
-      expect(malformed.body.detail[0]).toMatchObject({ loc: ['path', 'id'], type: 'value_error.str.regex' });
+      expect(malformed.body).toEqual({
+        detail: [
+          {
+            loc: ['path', 'id'],
+            msg: 'a session id is 22 letters, digits, _ or - (copy it from GET /sessions)',
+            type: 'value_error.str.regex',
+          },
+        ],
+      });
     });
 
     it('when no token is sent, then 401', async () => {

@@ -123,15 +123,34 @@ describe('POST /signup', () => {
     expect(res.body.detail[0]).toMatchObject({ loc: ['body', 'password'], type: 'value_error.any_str.max_length' });
   });
 
+  const USERNAME_CHARACTERS = 'the username may contain only letters, digits and . _ @ - (no spaces or +)';
   it.each([
-    ['too short', 'ab'],
-    ['a space', 'li cat'],
-    ['a slash', 'li/cat'],
-    ['too long', 'a'.repeat(65)],
-  ])('when the username has %s, then 422 naming body.username', async (_why, username) => {
-    const res = coverage.check(await signup(t.app, username), 'signup');
+    ['too short', 'ab', 'ensure this value has at least 3 characters', 'value_error.any_str.min_length'],
+    ['a space', 'li cat', USERNAME_CHARACTERS, 'value_error.str.regex'],
+    ['a slash', 'li/cat', USERNAME_CHARACTERS, 'value_error.str.regex'],
+    ['a plus, as e-mail sub-addresses do', 'bob+1@example.com', USERNAME_CHARACTERS, 'value_error.str.regex'],
+    ['too long', 'a'.repeat(65), 'ensure this value has at most 64 characters', 'value_error.any_str.max_length'],
+  ])(
+    'when the username has %s, then 422 naming body.username and the rule in words',
+    async (_why, username, msg, type) => {
+      const res = coverage.check(await signup(t.app, username), 'signup');
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual({ detail: [{ loc: ['body', 'username'], msg, type }] });
+    },
+  );
+
+  it('when a right-to-left name starts with a digit, then 422 that names the bidi rule (RFC 5893)', async () => {
+    const res = coverage.check(await signup(t.app, '1\u05e9\u05dc\u05d5\u05dd'), 'signup');
     expect(res.status).toBe(422);
-    expect(res.body.detail[0].loc).toEqual(['body', 'username']);
+    expect(res.body).toEqual({
+      detail: [
+        {
+          loc: ['body', 'username'],
+          msg: 'after normalisation (RFC 8265) the username must be 3 to 64 characters, only letters, digits and . _ @ -; a name with right-to-left letters must start with one, end with one or a digit, and hold no left-to-right letters (RFC 5893)',
+          type: 'value_error.username',
+        },
+      ],
+    });
   });
 
   it('when a field has the wrong type, then 422 type_error.str', async () => {
@@ -158,13 +177,13 @@ describe('POST /signup', () => {
     expect(res.body).toEqual({ detail: 'Malformed JSON body' });
   });
 
-  it('when the body is a form instead of JSON, then 415', async () => {
+  it('when the body is a form instead of JSON, then 415 naming application/json', async () => {
     const res = coverage.check(
       await request(t.app).post('/signup').type('form').send({ username: 'formy', password: PASSWORD }),
       'signup',
     );
     expect(res.status).toBe(415);
-    expect(res.body).toEqual({ detail: 'Unsupported media type' });
+    expect(res.body).toEqual({ detail: 'Unsupported media type: send the body as application/json' });
   });
 
   it('when the body is over 16 KiB, then 413 JSON error', async () => {

@@ -97,6 +97,14 @@ describe('when the store cannot answer', () => {
     ],
     ['getProtected', () => withBearer(t.app, '/protected', access)],
     ['getCurrentUser', () => withBearer(t.app, '/users/me', access)],
+    [
+      'deleteCurrentUser',
+      () =>
+        request(t.app)
+          .delete('/users/me')
+          .set('Authorization', `Bearer ${access}`)
+          .send({ current_password: PASSWORD }),
+    ],
   ])('%s answers 503 with Retry-After and a JSON detail, nothing more', async (operation, send) => {
     expectUnavailable(coverage.check(await send(), operation));
   });

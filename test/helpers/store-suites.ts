@@ -106,6 +106,57 @@ export function describeUserStore(name: string, make: Make<UserStore>): void {
       await store.updatePasswordHash('nobody', 'x', changedAt);
       expect(await store.findByKey('nobody')).toBeUndefined();
     });
+
+    it('deletes an account: it is not found, and its name is free again, for anyone', async () => {
+      const alice = userNamed('Alice');
+      await store.create(alice);
+      await store.create(userNamed('bob'));
+      expect(await store.findByKey(alice.usernameKey)).toEqual(alice);
+      expect(await store.delete(alice.usernameKey)).toBe(true);
+      expect(await store.findByKey(alice.usernameKey)).toBeUndefined();
+      expect(await store.isNameTaken(alice.usernameKey, alice.skeletons)).toBe(false);
+      const namesake = userNamed('ALICE', T0 + 60_000, 'namesake-hash');
+      expect(await store.create(namesake)).toBe(true);
+      expect(await store.findByKey(alice.usernameKey)).toEqual(namesake);
+      expect(await store.findByKey('bob')).toBeDefined();
+    });
+
+    it('deleting an account frees its skeletons: a look-alike can sign up, and the name itself again', async () => {
+      const paypal = userNamed('paypal');
+      await store.create(paypal);
+      const lookAlike = userNamed('paypa1');
+      expect(await store.create(lookAlike)).toBe(false);
+      expect(await store.delete(paypal.usernameKey)).toBe(true);
+      expect(await store.isNameTaken(lookAlike.usernameKey, lookAlike.skeletons)).toBe(false);
+      expect(await store.create(lookAlike)).toBe(true);
+      // The look-alike now holds the shared skeletons: the first name is taken again.
+      expect(await store.create(userNamed('paypal'))).toBe(false);
+      expect(await store.delete(lookAlike.usernameKey)).toBe(true);
+      expect(await store.create(userNamed('paypal'))).toBe(true);
+    });
+
+    it('deleting an unknown account, or one already deleted, changes nothing and resolves false', async () => {
+      const alice = userNamed('alice');
+      await store.create(alice);
+      expect(await store.delete('nobody')).toBe(false);
+      expect(await store.delete(alice.usernameKey)).toBe(true);
+      expect(await store.delete(alice.usernameKey)).toBe(false);
+      expect(await store.isNameTaken(alice.usernameKey, alice.skeletons)).toBe(false);
+    });
+
+    it('with createdAt, deletes only the account created then: never a namesake signed up after it', async () => {
+      const first = userNamed('alice', T0);
+      await store.create(first);
+      expect(await store.delete(first.usernameKey, new Date(T0 + 1))).toBe(false);
+      expect(await store.findByKey(first.usernameKey)).toEqual(first);
+      expect(await store.delete(first.usernameKey, new Date(T0))).toBe(true);
+      const namesake = userNamed('Alice', T0 + 60_000);
+      await store.create(namesake);
+      // A second request of the first account's owner, late: the namesake stays.
+      expect(await store.delete(first.usernameKey, first.createdAt)).toBe(false);
+      expect(await store.findByKey(first.usernameKey)).toEqual(namesake);
+      expect(await store.isNameTaken(namesake.usernameKey, [])).toBe(true);
+    });
   });
 }
 

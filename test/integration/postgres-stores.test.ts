@@ -11,7 +11,7 @@ import { Sweeper } from '../../src/data-access/postgres/sweeper';
 import { ChangeFeed, FeedCache } from '../../src/data-access/postgres/change-feed';
 import { PostgresUserStore } from '../../src/data-access/postgres/user-store';
 import { StoreUnavailableError } from '../../src/domain/errors';
-import { loginPair, refreshPair, signup, withBearer } from '../helpers/accounts';
+import { loginPair, PASSWORD, refreshPair, signup, withBearer } from '../helpers/accounts';
 import { startTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { PostgresFixture, postgresConfig, quietLogger, TEST_FEED_TIMING } from '../helpers/postgres-stores';
 import { describeSessionStore } from '../helpers/session-store-suite';
@@ -193,6 +193,42 @@ describe('PostgreSQL only', () => {
     expect(await users.create(userNamed('paypa1'))).toBe(true);
   });
 
+  it('deleting an account deletes its skeleton rows with it (ON DELETE CASCADE), and only its own', async () => {
+    const users = await pg.users();
+    await users.create(userNamed('paypal'));
+    await users.create(userNamed('zebra'));
+    const owners = () =>
+      pg.db.query<{ username: string }>(
+        'SELECT DISTINCT u.username FROM user_skeletons s JOIN users u ON u.id = s.user_id ORDER BY 1',
+      );
+    expect(await owners()).toEqual([{ username: 'paypal' }, { username: 'zebra' }]);
+    expect(await users.delete('paypal')).toBe(true);
+    expect(await owners()).toEqual([{ username: 'zebra' }]);
+    const [orphans] = await pg.db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM user_skeletons WHERE user_id NOT IN (SELECT id FROM users)',
+    );
+    expect(orphans?.n).toBe('0');
+  });
+
+  it('an account deleted at one replica is gone at another whose cache held it, within 2 s (notifications)', async () => {
+    const users = await pg.users();
+    const other = await otherReplica();
+    try {
+      const theirUsers = new PostgresUserStore(other.db, other.cache('u'));
+      await users.create(userNamed('leaving', T0));
+      expect(await theirUsers.findByKey('leaving')).toBeDefined();
+      // Cached now: only the notification can tell that replica the account is gone.
+      expect(await theirUsers.findByKey('leaving')).toBeDefined();
+      expect(await users.delete('leaving', new Date(T0))).toBe(true);
+      await within(2000, async () => (await theirUsers.findByKey('leaving')) === undefined);
+      // And a namesake signed up after it is seen there in its place.
+      await users.create(userNamed('Leaving', T0 + 60_000));
+      await within(2000, async () => (await theirUsers.findByKey('leaving'))?.username === 'Leaving');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('the sweeper runs on its own every interval until stopped', async () => {
     const revocations = new PostgresRevocationStore(pg.db, pg.cache('r'), clock);
     await database.truncate();
@@ -296,6 +332,32 @@ describe('the service with STORE=postgres (in process)', () => {
       await request(t.app).get('/readyz').expect(200);
       const rows = await pg.db.query<{ n: string }>("SELECT count(*) AS n FROM users WHERE username_key = 'pguser'");
       expect(rows[0]?.n).toBe('1');
+    } finally {
+      await t.deps.close();
+    }
+  });
+
+  it('DELETE /users/me removes the account and its sessions from PostgreSQL; the name signs up again', async () => {
+    await database.truncate();
+    const t = await buildTestApp({ STORE: 'postgres', DATABASE_URL: database.url });
+    try {
+      await signup(t.app, 'pgLeaver').expect(200);
+      const pair = await loginPair(t.app, 'pgLeaver');
+      await loginPair(t.app, 'pgLeaver');
+      await request(t.app)
+        .delete('/users/me')
+        .set('Authorization', `Bearer ${pair.access}`)
+        .send({ current_password: PASSWORD })
+        .expect(204);
+      await withBearer(t.app, '/users/me', pair.access).expect(401);
+      const [left] = await pg.db.query<{ users: string; sessions: string; skeletons: string }>(
+        `SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM sessions) AS sessions,
+                (SELECT count(*) FROM user_skeletons) AS skeletons`,
+      );
+      expect(left).toEqual({ users: '0', sessions: '0', skeletons: '0' });
+      t.clock.advance(60);
+      await signup(t.app, 'pgleaver').expect(200);
+      await withBearer(t.app, '/users/me', pair.access).expect(401);
     } finally {
       await t.deps.close();
     }

@@ -9,7 +9,7 @@ import {
 } from '../../src/domain/errors';
 import { UnknownVariantError } from '../../src/http/contract/one-of-variants';
 import { answerFor, NOT_FOUND } from '../../src/http/error-handler';
-import { NotAuthenticatedError } from '../../src/http/http-errors';
+import { NotAuthenticatedError, UnsupportedMediaTypeError } from '../../src/http/http-errors';
 
 describe('answerFor', () => {
   it('turns a domain rule violation into one FastAPI 422 item', () => {
@@ -27,11 +27,13 @@ describe('answerFor', () => {
     });
   });
 
-  it('answers a refused token with the RFC 6750 challenge and keeps the reason for the log only', () => {
+  it('answers a refused token with the RFC 6750 challenge and its description, and keeps the exact reason for the log', () => {
     expect(answerFor(new InvalidTokenError('claim_missing', 'jti'))).toEqual({
       status: 401,
-      body: { detail: 'Invalid token' },
-      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      body: { detail: 'Invalid token', error: 'invalid_token', error_description: 'The access token is malformed' },
+      headers: {
+        'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The access token is malformed"',
+      },
       log: { message: 'token refused', fields: { reason: 'claim_missing', claim: 'jti' } },
     });
     expect(answerFor(new InvalidTokenError('expired'))?.log).toStrictEqual({
@@ -40,12 +42,41 @@ describe('answerFor', () => {
     });
   });
 
-  it('answers missing credentials with a bare Bearer challenge (RFC 6750 §3.1)', () => {
+  it('answers missing credentials with a bare Bearer challenge (RFC 6750 §3.1), and a hint in the body when a header came without a Bearer token', () => {
     expect(answerFor(new NotAuthenticatedError())).toEqual({
       status: 401,
       body: { detail: 'Not authenticated' },
       headers: { 'WWW-Authenticate': 'Bearer' },
     });
+    for (const reason of ['not_bearer', 'no_token'] as const) {
+      expect(answerFor(new NotAuthenticatedError(reason))).toEqual({
+        status: 401,
+        body: { detail: 'Not authenticated', hint: 'Send the token as Authorization: Bearer <token>' },
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+  });
+
+  it.each<[string, string[], string]>([
+    [
+      'the forms',
+      ['application/x-www-form-urlencoded', 'multipart/form-data'],
+      'Unsupported media type: send the form as application/x-www-form-urlencoded (or multipart/form-data)',
+    ],
+    [
+      'one form encoding',
+      ['application/x-www-form-urlencoded'],
+      'Unsupported media type: send the form as application/x-www-form-urlencoded',
+    ],
+    ['JSON', ['application/json'], 'Unsupported media type: send the body as application/json'],
+    [
+      'JSON or a form',
+      ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'],
+      'Unsupported media type: send the body as application/json (or application/x-www-form-urlencoded or multipart/form-data)',
+    ],
+    ['nothing', [], 'Unsupported media type'],
+  ])('answers a wrong media type where the contract accepts %s with a 415 naming them', (_why, accepted, text) => {
+    expect(answerFor(new UnsupportedMediaTypeError(accepted))).toEqual({ status: 415, body: { detail: text } });
   });
 
   it('answers an unknown grant type with RFC 6749 §5.2 unsupported_grant_type', () => {
@@ -107,7 +138,7 @@ describe('answerFor', () => {
     ['a 404 from the validator', { status: 404 }, 404, 'Not Found'],
     ['a 406', { status: 406 }, 406, 'Not Acceptable'],
     ['a 413', { status: 413, type: 'entity.too.large' }, 413, 'Request body too large'],
-    ['a 415', { status: 415 }, 415, 'Unsupported media type'],
+    ['a 415 of no known operation', { status: 415 }, 415, 'Unsupported media type'],
     ['another 4xx with a message', { status: 409, message: 'Conflict here' }, 409, 'Conflict here'],
     ['another 4xx without a message', { statusCode: 418 }, 418, 'Bad Request'],
     ['a 400 without validation errors', { status: 400, message: 'bad multipart' }, 400, 'bad multipart'],

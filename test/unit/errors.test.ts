@@ -13,7 +13,7 @@ import {
   SessionNotFoundError,
 } from '../../src/domain/errors';
 import { UnknownVariantError } from '../../src/http/contract/one-of-variants';
-import { NotAuthenticatedError } from '../../src/http/http-errors';
+import { NotAuthenticatedError, UnsupportedMediaTypeError } from '../../src/http/http-errors';
 
 describe('errors', () => {
   it.each<[Error & { code: string }, string, string, string]>([
@@ -61,7 +61,25 @@ describe('errors', () => {
       'ERR_THROTTLE_STATE_FULL',
       'throttle state is full; retry after 60 s',
     ],
-    [new NotAuthenticatedError(), 'NotAuthenticatedError', 'ERR_NOT_AUTHENTICATED', 'no Bearer credentials'],
+    [new NotAuthenticatedError(), 'NotAuthenticatedError', 'ERR_NOT_AUTHENTICATED', 'no Bearer credentials: no_header'],
+    [
+      new NotAuthenticatedError('not_bearer'),
+      'NotAuthenticatedError',
+      'ERR_NOT_AUTHENTICATED',
+      'no Bearer credentials: not_bearer',
+    ],
+    [
+      new UnsupportedMediaTypeError(['application/x-www-form-urlencoded', 'multipart/form-data']),
+      'UnsupportedMediaTypeError',
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+      'unsupported media type; the operation accepts application/x-www-form-urlencoded, multipart/form-data',
+    ],
+    [
+      new UnsupportedMediaTypeError([]),
+      'UnsupportedMediaTypeError',
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+      'unsupported media type; the operation accepts no body',
+    ],
     [new InvalidGrantError('reused'), 'InvalidGrantError', 'ERR_INVALID_GRANT', 'refresh token refused: reused'],
     [
       new WrongCurrentPasswordError(),

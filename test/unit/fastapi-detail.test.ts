@@ -4,7 +4,15 @@
 import express, { type ErrorRequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import request from 'supertest';
-import { ruleItem, toValidationDetail, type ValidationItem, type ValidatorError } from '../../src/http/fastapi-detail';
+import { USERNAME_PATTERN } from '../../src/domain/username';
+import {
+  PATTERN_WORDING,
+  ruleItem,
+  toValidationDetail,
+  type ValidationItem,
+  type ValidatorError,
+} from '../../src/http/fastapi-detail';
+import { sharedContract } from '../helpers/test-app';
 
 const SPEC = {
   openapi: '3.0.3',
@@ -30,6 +38,7 @@ const SPEC = {
                   short: { type: 'string', minLength: 3 },
                   long: { type: 'string', maxLength: 5 },
                   letters: { type: 'string', pattern: '^[a-z]+$' },
+                  username: { type: 'string', pattern: USERNAME_PATTERN.source },
                   choice: { type: 'string', enum: ['a', 'b'] },
                 },
               },
@@ -126,9 +135,18 @@ describe('toValidationDetail over the real validator', () => {
       },
     ],
     [
-      'a string breaks a pattern',
+      "a string breaks a pattern no one has put in words (pydantic's own wording)",
       { ...base, letters: 'A1' },
       { loc: ['body', 'letters'], msg: 'string does not match regex "^[a-z]+$"', type: 'value_error.str.regex' },
+    ],
+    [
+      'a username breaks the Username pattern',
+      { ...base, username: 'bob+1@example.com' },
+      {
+        loc: ['body', 'username'],
+        msg: 'the username may contain only letters, digits and . _ @ - (no spaces or +)',
+        type: 'value_error.str.regex',
+      },
     ],
     [
       'a value is not in the enum',
@@ -207,6 +225,55 @@ describe('toValidationDetail over the real validator', () => {
     expect(toValidationDetail([error])).toEqual([item]);
   });
 
+  it('when a pattern message names a pattern put in words, then the words, not the pattern', () => {
+    expect(
+      toValidationDetail([
+        {
+          path: '/params/id',
+          message: 'must match pattern "^[A-Za-z0-9_-]{22}$"',
+          errorCode: 'pattern.openapi.validation',
+        },
+      ]),
+    ).toEqual([
+      {
+        loc: ['path', 'id'],
+        msg: 'a session id is 22 letters, digits, _ or - (copy it from GET /sessions)',
+        type: 'value_error.str.regex',
+      },
+    ]);
+  });
+
+  it('every pattern a request can break in openapi.yaml is put in words, and never shows its regular expression', async () => {
+    const { document } = await sharedContract();
+    const patterns = new Set<string>();
+    const seen = new Set<unknown>();
+    /** Patterns in a request's schemas and parameters, following $refs. */
+    const collect = (node: unknown): void => {
+      if (typeof node !== 'object' || node === null || seen.has(node)) return;
+      seen.add(node);
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'pattern' && typeof value === 'string') patterns.add(value);
+        else if (key === '$ref' && typeof value === 'string')
+          collect(
+            value
+              .split('/')
+              .slice(1)
+              .reduce<unknown>((at, part) => (at as Record<string, unknown>)[part], document),
+          );
+        else collect(value);
+      }
+    };
+    for (const item of Object.values(document.paths))
+      for (const op of Object.values(item as Record<string, { requestBody?: unknown; parameters?: unknown }>))
+        collect([op.requestBody, op.parameters]);
+    expect(patterns.size).toBeGreaterThanOrEqual(2);
+    for (const pattern of patterns) {
+      const words = PATTERN_WORDING.get(pattern);
+      expect({ pattern, words }).toEqual({ pattern, words: expect.any(String) });
+      expect(words).not.toContain(pattern);
+    }
+  });
+
   it('when ajv reports a keyword this table does not know, then its message is kept with type value_error', () => {
     expect(
       toValidationDetail([
@@ -254,7 +321,7 @@ describe('ruleItem: the domain rules in FastAPI words', () => {
       ['username', 'username_form'],
       {
         loc: ['body', 'username'],
-        msg: 'after normalisation (RFC 8265) the username must be 3-64 letters, digits, ".", "_", "-" or "@"',
+        msg: 'after normalisation (RFC 8265) the username must be 3 to 64 characters, only letters, digits and . _ @ -; a name with right-to-left letters must start with one, end with one or a digit, and hold no left-to-right letters (RFC 5893)',
         type: 'value_error.username',
       },
     ],

@@ -12,6 +12,7 @@ describe('start-up checks', () => {
     expect(contract.operations.map((o) => o.operationId).sort()).toEqual(
       [
         'changePassword',
+        'deleteCurrentUser',
         'endSession',
         'getAuthorizationServerMetadata',
         'getCurrentUser',

@@ -97,9 +97,18 @@ export class PostgresUserStore implements UserStore {
     this.cache.invalidate(usernameKey);
   }
 
-  async delete(usernameKey: string): Promise<void> {
-    await this.db.query('DELETE FROM users WHERE username_key = $1', [usernameKey]);
+  /**
+   * user_skeletons rows go with the account (ON DELETE CASCADE), and the users trigger's
+   * notification drops the account from other replicas' caches.
+   */
+  async delete(usernameKey: string, createdAt?: Date): Promise<boolean> {
+    const deleted = await this.db.query(
+      `DELETE FROM users WHERE username_key = $1 AND ($2::timestamptz IS NULL OR created_at = $2)
+        RETURNING id`,
+      [usernameKey, createdAt ?? null],
+    );
     this.cache.invalidate(usernameKey);
+    return deleted.length > 0;
   }
 
   ping(): Promise<void> {

@@ -204,7 +204,14 @@ export interface paths {
         readonly get: operations["getCurrentUser"];
         readonly put?: never;
         readonly post?: never;
-        readonly delete?: never;
+        /**
+         * Delete the caller's account; every session ends
+         * @description The current password is checked under the login limits, as at `POST /password`. On
+         *     success the account is deleted and every session of it ends: its access and refresh
+         *     tokens are refused from then on. The name (and names that look like it) can then be
+         *     registered again; no token of the deleted account works for the new one.
+         */
+        readonly delete: operations["deleteCurrentUser"];
         readonly options?: never;
         readonly head?: never;
         readonly patch?: never;
@@ -359,6 +366,10 @@ export interface components {
             readonly current_password: string;
             readonly new_password: components["schemas"]["Password"];
         };
+        readonly AccountDeletion: {
+            /** Format: password */
+            readonly current_password: string;
+        };
         /**
          * @description 128 random bits, base64url
          * @example 3q2-7wBfNnqL0sDtW6x1cA
@@ -474,6 +485,24 @@ export interface components {
         readonly Error: {
             readonly detail: string;
         };
+        /**
+         * @description FastAPI's `detail`; for a refused token also the RFC 6750 §3 `error` and
+         *     `error_description` the challenge carries, and for an Authorization header without a
+         *     Bearer token a `hint`.
+         */
+        readonly BearerError: {
+            /** @enum {string} */
+            readonly detail: "Not authenticated" | "Invalid token";
+            /**
+             * @description RFC 6750 §3.1 error code
+             * @enum {string}
+             */
+            readonly error?: "invalid_token";
+            /** @description Why the token was refused, as far as it helps its honest holder */
+            readonly error_description?: string;
+            /** @description How to send the token */
+            readonly hint?: string;
+        };
         readonly OAuthError: {
             readonly detail: string;
             /**
@@ -502,11 +531,15 @@ export interface components {
             };
         };
         /**
-         * @description No usable credentials. Without an `Authorization` header, or with a scheme other
-         *     than Bearer: `{"detail": "Not authenticated"}` and `WWW-Authenticate: Bearer`.
-         *     With a token that is malformed, expired, forged, revoked, of an ended session, or
-         *     whose user is gone:
-         *     `{"detail": "Invalid token"}` and `WWW-Authenticate: Bearer error="invalid_token"`.
+         * @description No usable credentials. Without an `Authorization` header: `{"detail": "Not authenticated"}`
+         *     and `WWW-Authenticate: Bearer`. With a scheme other than Bearer, or no token after it,
+         *     the same and a `hint` saying how to send the token (no error code: RFC 6750 §3.1).
+         *     With a token that is malformed, expired, forged, revoked, of an ended session, or whose
+         *     user is gone: `{"detail": "Invalid token", "error": "invalid_token", "error_description": ...}`
+         *     and `WWW-Authenticate: Bearer error="invalid_token", error_description="..."`. The
+         *     description says why only where the token's honest holder can act on it (expired, not
+         *     valid yet, revoked, session ended, malformed, another issuer or audience); any other
+         *     refusal reads "The access token is invalid".
          */
         readonly Unauthenticated: {
             headers: {
@@ -514,7 +547,7 @@ export interface components {
                 readonly [name: string]: unknown;
             };
             content: {
-                readonly "application/json": components["schemas"]["Error"];
+                readonly "application/json": components["schemas"]["BearerError"];
             };
         };
         /** @description The request body is larger than the server accepts (16 KiB) */
@@ -526,7 +559,10 @@ export interface components {
                 readonly "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The body is not in a media type this operation accepts */
+        /**
+         * @description The body is not in a media type this operation accepts; `detail` names the ones it does,
+         *     e.g. `Unsupported media type: send the body as application/json`.
+         */
         readonly UnsupportedMediaType: {
             headers: {
                 readonly [name: string]: unknown;
@@ -592,7 +628,11 @@ export interface components {
         readonly CacheControlNoStore: "no-store";
         /** @description Always `no-cache` (RFC 6749 §5.1) */
         readonly PragmaNoCache: "no-cache";
-        /** @description The challenge: `Bearer`, or `Bearer error="invalid_token"` (RFC 6750 §3) */
+        /**
+         * @description The challenge (RFC 6750 §3): `Bearer` when no Bearer token was sent; for a refused token
+         *     `Bearer error="invalid_token", error_description="The access token expired"`, the
+         *     description the same as the body's `error_description`.
+         */
         readonly WwwAuthenticate: string;
         /** @description Seconds to wait before trying again (RFC 6585 §4, RFC 9110 §10.2.3) */
         readonly RetryAfter: number;
@@ -917,6 +957,51 @@ export interface operations {
                 };
             };
             readonly 401: components["responses"]["Unauthenticated"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly deleteCurrentUser: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["AccountDeletion"];
+            };
+        };
+        readonly responses: {
+            /** @description The account is deleted and every session of it has ended */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description The current password is wrong (400, not 401: the caller's session is valid), or the
+             *     body could not be parsed
+             */
+            readonly 400: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Current password is incorrect"
+                     *     }
+                     */
+                    readonly "application/json": components["schemas"]["Error"];
+                };
+            };
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 422: components["responses"]["ValidationFailed"];
+            readonly 429: components["responses"]["TooManyRequests"];
             readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -1,13 +1,15 @@
 // express-openapi-validator over the contract: request and response validation, and routing
 // of each operationId to its handler. Installed as one Express layer (see compose-middleware).
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types';
 import type { Contract } from './contract';
 import { composeMiddleware } from './compose-middleware';
 import { checkHandlers, operationDispatcher, useHandlers, type OperationHandlers } from './operation-routing';
 import { taggedOneOfBodies, variantErrors, type TaggedOneOf } from './one-of-variants';
 import { memoiseValidatorRouteMatchers } from './validator-route-cache';
 import { validatorKeyword, type ValidatorError } from '../fastapi-detail';
+import { UnsupportedMediaTypeError } from '../http-errors';
 
 export interface ContractValidatorOptions {
   readonly validateResponses: boolean;
@@ -55,15 +57,15 @@ function compiledValidator(
 }
 
 /**
- * The validator over the contract, and behind it the error layer that narrows failed tagged
- * oneOf bodies; install both, in this order. Throws at start-up when the handler map and the
- * contract's operations disagree.
+ * The validator over the contract, and behind it the error layers that narrow failed tagged
+ * oneOf bodies and name the media types an operation accepts; install all three, in this
+ * order. Throws at start-up when the handler map and the contract's operations disagree.
  */
 export function contractValidator(
   contract: Contract,
   handlers: OperationHandlers,
   options: ContractValidatorOptions,
-): [RequestHandler, ErrorRequestHandler] {
+): [RequestHandler, ErrorRequestHandler, ErrorRequestHandler] {
   checkHandlers(contract, handlers);
   memoiseValidatorRouteMatchers();
   const validator = compiledValidator(contract, options);
@@ -73,8 +75,13 @@ export function contractValidator(
       validator(req, res, next);
     },
     oneOfNarrowing(contract, taggedOneOfBodies(contract.document)),
+    mediaTypeNaming(requestMediaTypes(contract)),
   ];
 }
+
+/** The operation the validator matched, if any. */
+const operationIdOf = (req: Request): string | undefined =>
+  (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
 
 interface ValidationFailure {
   status?: number;
@@ -89,7 +96,7 @@ interface ValidationFailure {
 function oneOfNarrowing(contract: Contract, tagged: ReadonlyMap<string, TaggedOneOf>): ErrorRequestHandler {
   return (err: unknown, req, _res, next) => {
     const failure = err as ValidationFailure | undefined;
-    const operationId = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+    const operationId = operationIdOf(req);
     const oneOf = operationId === undefined ? undefined : tagged.get(operationId);
     if (
       oneOf === undefined ||
@@ -105,5 +112,32 @@ function oneOfNarrowing(contract: Contract, tagged: ReadonlyMap<string, TaggedOn
     } catch (unknownVariant) {
       next(unknownVariant);
     }
+  };
+}
+
+/** The media types each operation's request body may come in, in the contract's order. */
+export function requestMediaTypes(contract: Contract): Map<string, readonly string[]> {
+  const { document } = contract;
+  const byOperation = new Map<string, readonly string[]>();
+  for (const { operationId, method, path } of contract.operations) {
+    const op = (document.paths[path] as Record<string, OpenAPIV3.OperationObject>)[method];
+    let body = op?.requestBody;
+    if (body && '$ref' in body) body = document.components?.requestBodies?.[body.$ref.split('/').pop() ?? ''];
+    if (body && 'content' in body) byOperation.set(operationId, Object.keys(body.content));
+  }
+  return byOperation;
+}
+
+/**
+ * An error layer: the validator's 415 goes on as UnsupportedMediaTypeError naming what the
+ * operation accepts (the error handler words it); any other error goes on as it is.
+ */
+function mediaTypeNaming(accepted: ReadonlyMap<string, readonly string[]>): ErrorRequestHandler {
+  return (err: unknown, req, _res, next) => {
+    const operationId = operationIdOf(req);
+    const types = operationId === undefined ? undefined : accepted.get(operationId);
+    next(
+      err instanceof OpenApiValidator.error.UnsupportedMediaType && types ? new UnsupportedMediaTypeError(types) : err,
+    );
   };
 }
