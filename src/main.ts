@@ -97,7 +97,7 @@ function startupFailure(err: unknown): { line: FatalLine; code: number } {
     return {
       line: {
         msg: `start-up failed: ${message}`,
-        fix: 'check DATABASE_URL and that PostgreSQL is up (README "Storage")',
+        fix: 'as the message says; README "Storage" covers DATABASE_URL, migrations and start-up retries',
       },
       code: EXIT_STORE_UNAVAILABLE,
     };

@@ -294,7 +294,12 @@ describe('at start-up', () => {
     const lines = s.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
     const fatal = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(fatal).toEqual({ level: 'fatal', msg: expect.stringMatching(/did not answer within 2 s/) });
+    expect(fatal).toEqual({
+      level: 'fatal',
+      time: expect.any(String),
+      msg: expect.stringMatching(/did not answer within 2 s/),
+      fix: expect.stringContaining('README'),
+    });
     expect(fatal.msg).toMatch(/DATABASE_URL/);
     expect(s.stderr()).not.toMatch(STACK_FRAME);
     expect(s.stdout() + s.stderr()).not.toContain('hunter2-fixture');
@@ -377,7 +382,12 @@ describe('at start-up', () => {
     const lines = s.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
     const fatal = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(fatal).toEqual({ level: 'fatal', msg: expect.stringContaining('`npm run migrate`') });
+    expect(fatal).toEqual({
+      level: 'fatal',
+      time: expect.any(String),
+      msg: expect.stringContaining('`npm run migrate`'),
+      fix: expect.stringContaining('README'),
+    });
     expect(fatal.msg).toMatch(/migration\(s\) pending/);
     expect(s.stderr()).not.toMatch(STACK_FRAME);
     expect(await queryOnce(url, "SELECT to_regclass('pgmigrations') AS t")).toEqual([{ t: null }]);
