@@ -5,6 +5,7 @@
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
 import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createSecretKey, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,7 +14,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { BENCH_JWT_SECRET, BENCH_PASSWORD, JWT_AUDIENCE, JWT_ISSUER, protectedBody } from './fixtures.mjs';
+import {
+  BENCH_HMAC_KID,
+  BENCH_JWT_SECRET,
+  BENCH_PASSWORD,
+  BENCH_PUBLIC_URL,
+  JWT_AUDIENCE,
+  JWT_ISSUER,
+  protectedBody,
+} from './fixtures.mjs';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(BENCH_DIR, '..');
@@ -163,14 +172,55 @@ export function request(port, { method = 'GET', path: p, headers = {}, body, tim
   });
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The environment `node dist/main.js` runs with, and the configuration it makes (dist/config.js).
+ * Starts from this process's environment (PATH, UV_THREADPOOL_SIZE...) without the service's
+ * own settings or NODE_OPTIONS, so a developer's shell cannot change what is measured.
+ */
+export function serviceEnv(port) {
+  const { loadConfig } = require('../dist/config.js');
+  const inherited = { ...process.env };
+  delete inherited.NODE_OPTIONS;
+  for (const key of Object.keys(inherited)) {
+    if (
+      /^(PORT|HOST|LOG_LEVEL|PUBLIC_URL|JWT_|ACCESS_TOKEN_|REFRESH_TOKEN_|SESSIONS_|PASSWORD_|ARGON2_|HASH_|CORS_|TRUST_PROXY|RATE_LIMIT_|LOGIN_|SIGNUP_|THROTTLE_|VALIDATE_RESPONSES|MAX_HEADER_BYTES|LAME_DUCK_MS|SHUTDOWN_TIMEOUT_MS|METRICS_|STORE$|DATABASE_|MIGRATE_ON_START)/.test(
+        key,
+      )
+    ) {
+      delete inherited[key];
+    }
+  }
+  const env = {
+    ...inherited,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_ENABLED: 'false',
+    JWT_SECRET: BENCH_JWT_SECRET, // bench fixture, see bench/fixtures.mjs
+    // The issuer of the tokens, whatever the port (bench/fixtures.mjs); the baselines check it.
+    PUBLIC_URL: BENCH_PUBLIC_URL,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    // The management port: any free one, so two runs (or a running service) never collide.
+    METRICS_PORT: '0',
+  };
+  return { env, config: loadConfig(env) };
+}
+
+/**
+ * A token for the baselines, which run before the service and have no sessions: the header
+ * (alg, typ, kid) and claims the service issues with BENCH_JWT_SECRET, so every server
+ * verifies the same size of token. bench/run.mjs checks it against one the service issued.
+ */
 export function signBenchToken(sub) {
   const key = createSecretKey(Buffer.from(BENCH_JWT_SECRET, 'utf8'));
   const now = Math.floor(Date.now() / 1000);
   return jwt.sign(
-    // The claims the service issues, sid included, so every server verifies the same size of token.
     {
       sub,
-      sid: 'bench-session-0000000000',
+      // 22 characters, as the service's session ids (128 bits, base64url).
+      sid: 'bench-session-00000000',
       iat: now,
       nbf: now,
       exp: now + 1800,
@@ -179,8 +229,39 @@ export function signBenchToken(sub) {
       aud: JWT_AUDIENCE,
     },
     key,
-    { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } },
+    { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt', kid: BENCH_HMAC_KID } },
   );
+}
+
+/** The decoded header and payload of a JWT (no verification). */
+export function decodeJwt(token) {
+  const [header, payload] = token
+    .split('.', 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  return { header, payload };
+}
+
+/** Signs up a user and logs in through the service's API; returns the access token it issued. */
+export async function serviceToken(port, username, name = 'service') {
+  const signup = await request(port, {
+    method: 'POST',
+    path: '/signup',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: BENCH_PASSWORD }),
+  });
+  if (signup.status !== 200) throw new Error(`${name}: POST /signup answered ${signup.status} ${signup.body}`);
+  const login = await request(port, {
+    method: 'POST',
+    path: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', username, password: BENCH_PASSWORD }).toString(),
+  });
+  if (login.status !== 200) throw new Error(`${name}: POST /token answered ${login.status} ${login.body}`);
+  const token = JSON.parse(login.body).access_token;
+  // The baselines get a token the bench signs itself; the service accepts only tokens of a
+  // session it started, so it is measured with the token its login issued.
+  await checkProtected(name, port, token, username);
+  return token;
 }
 
 /** The same token with one signature character changed (a forgery every server must refuse). */

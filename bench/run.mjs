@@ -5,12 +5,14 @@
 // is bounded in time; the servers are child processes this script starts and stops.
 //
 //   node bench/run.mjs            full run: 2 s warm-up + 10 s per phase
-//   node bench/run.mjs --quick    CI smoke: 1 s warm-up + 2 s per phase
+//   node bench/run.mjs --quick    CI smoke: 1 s warm-up + 2 s per phase (per algorithm: 0.5 s + 2 s,
+//                                 one pass, RS256 at 3072 bits only)
 //   node bench/run.mjs --profile  --cpu-prof the service and the plain-Express baseline under
 //                                 the /protected load and summarise both profiles
 //   other flags: --duration=S --warmup=S --token-connections=N --wait-quiet=S (longest wait for an
-//   idle machine before each phase) --strict (exit 1 on a missed target)
-/* global process, console, performance, URLSearchParams */
+//   idle machine before each phase) --algorithm-passes=N (turns of the per-algorithm /protected
+//   loads; default 2, 1 with --quick) --strict (exit 1 on a missed target)
+/* global process, console, performance */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +20,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BENCH_JWT_SECRET, BENCH_PASSWORD } from './fixtures.mjs';
+import { BENCH_JWT_SECRET, BENCH_PASSWORD, JWT_AUDIENCE, JWT_ISSUER } from './fixtures.mjs';
+import {
+  VARIANTS as ALGORITHM_VARIANTS,
+  printCost,
+  printProtected,
+  protectedByAlgorithm,
+  signVerifyCost,
+} from './algorithms.mjs';
+import { createVerifier } from './baselines/verify.mjs';
 import {
   BENCH_DIR,
   CLK_TCK,
@@ -30,6 +40,7 @@ import {
   checkProtected,
   cpuTicks,
   cpuLine,
+  decodeJwt,
   freePort,
   log,
   machineCpu,
@@ -40,9 +51,10 @@ import {
   nowNs,
   printTable,
   protectedLoad as protectedLoadFor,
-  request,
   round,
   rssSampler,
+  serviceEnv,
+  serviceToken,
   settle as settleMachine,
   signBenchToken,
   signupLoad as signupLoadFor,
@@ -61,8 +73,18 @@ const require = createRequire(import.meta.url);
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--profile] [--strict] [--duration=S] [--warmup=S] [--token-connections=N] [--wait-quiet=S]`;
-const KNOWN = new Set(['quick', 'profile', 'strict', 'duration', 'warmup', 'token-connections', 'wait-quiet', 'help']);
+const USAGE = `usage: node bench/run.mjs [--quick] [--profile] [--strict] [--duration=S] [--warmup=S] [--token-connections=N] [--wait-quiet=S] [--algorithm-passes=N]`;
+const KNOWN = new Set([
+  'quick',
+  'profile',
+  'strict',
+  'duration',
+  'warmup',
+  'token-connections',
+  'wait-quiet',
+  'algorithm-passes',
+  'help',
+]);
 const argv = process.argv.slice(2);
 for (const a of argv) {
   const name = /^--([a-z-]+)(=.*)?$/.exec(a)?.[1];
@@ -92,6 +114,11 @@ const TOKEN_CONNECTIONS = Number(opt('token-connections') ?? 16);
 const SIGNUP_CONNECTIONS = TOKEN_CONNECTIONS;
 /** In the saturation phase /token starts this long before the /protected measurement. */
 const SATURATION_HEAD_S = QUICK ? 1 : 2;
+/** The /protected loads per algorithm take turns this many times (ranges, on a shared machine). */
+const ALGORITHM_PASSES = Number(opt('algorithm-passes') ?? (QUICK ? 1 : 2));
+/** Sign/verify micro-benchmark: rounds (the median is reported) and milliseconds per round. */
+const COST_ROUNDS = QUICK ? 3 : 7;
+const COST_ROUND_MS = QUICK ? 100 : 300;
 const THREADPOOL_SIZE = Math.min(Math.max(Number(process.env.UV_THREADPOOL_SIZE) || 4, 1), 1024);
 /** The ceiling keeps every hashing thread busy with this many verifications in flight per thread. */
 const CEILING_IN_FLIGHT_PER_THREAD = 2;
@@ -108,6 +135,7 @@ for (const [name, v] of [
   ['duration', DURATION_S],
   ['warmup', WARMUP_S],
   ['token-connections', TOKEN_CONNECTIONS],
+  ['algorithm-passes', ALGORITHM_PASSES],
 ]) {
   if (!Number.isFinite(v) || v < (name === 'warmup' ? 0 : 1)) {
     console.error(`--${name} must be a number ≥ ${name === 'warmup' ? 0 : 1}`);
@@ -128,35 +156,6 @@ const machineInfo = () => collectMachineInfo(THREADPOOL_SIZE);
 
 // ---------------------------------------------------------------------------------------------
 // Phases
-
-function serviceEnv(port) {
-  // Start from this environment (PATH, UV_THREADPOOL_SIZE...) without the service's own
-  // settings or NODE_OPTIONS, so a developer's shell cannot change what is measured.
-  const { loadConfig } = require('../dist/config.js');
-  const inherited = { ...process.env };
-  delete inherited.NODE_OPTIONS;
-  for (const key of Object.keys(inherited)) {
-    if (
-      /^(PORT|HOST|LOG_LEVEL|JWT_|ACCESS_TOKEN_|REFRESH_TOKEN_|SESSIONS_|PASSWORD_|ARGON2_|HASH_|CORS_|TRUST_PROXY|RATE_LIMIT_|LOGIN_|SIGNUP_|THROTTLE_|VALIDATE_RESPONSES|MAX_HEADER_BYTES|LAME_DUCK_MS|SHUTDOWN_TIMEOUT_MS|METRICS_|STORE$|DATABASE_|MIGRATE_ON_START)/.test(
-        key,
-      )
-    ) {
-      delete inherited[key];
-    }
-  }
-  const env = {
-    ...inherited,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    RATE_LIMIT_ENABLED: 'false',
-    JWT_SECRET: BENCH_JWT_SECRET, // bench fixture, see bench/fixtures.mjs
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    // The management port: any free one, so two runs (or a running service) never collide.
-    METRICS_PORT: '0',
-  };
-  return { env, config: loadConfig(env) };
-}
 
 /**
  * What /token can reach at best: argon2id verifications per second through the service's own
@@ -239,27 +238,34 @@ async function startService({ port, env, nodeArgs = [] }) {
   return { server, sampler, readyMs };
 }
 
-/** Signs up a user and logs in through the API; returns the issued token. */
-async function serviceToken(port, username) {
-  const signup = await request(port, {
-    method: 'POST',
-    path: '/signup',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: BENCH_PASSWORD }),
-  });
-  if (signup.status !== 200) throw new Error(`service: POST /signup answered ${signup.status} ${signup.body}`);
-  const login = await request(port, {
-    method: 'POST',
-    path: '/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', username, password: BENCH_PASSWORD }).toString(),
-  });
-  if (login.status !== 200) throw new Error(`service: POST /token answered ${login.status} ${login.body}`);
-  const token = JSON.parse(login.body).access_token;
-  // The baselines get a token the bench signs itself; the service accepts only tokens of a
-  // session it started, so it is measured with the token its login issued.
-  await checkProtected('service', port, token, username);
-  return token;
+/**
+ * The baselines run before the service, so they verify a token the bench signs itself
+ * (signBenchToken). It must be the token the service issues, but for its signature's session:
+ * the same header (alg, typ, kid), the same claims, issuer and audience, the same length; and
+ * the baselines' verifier must accept the token the service issued.
+ */
+function checkBaselineToken(issued, sub) {
+  const real = decodeJwt(issued);
+  const forged = signBenchToken(sub);
+  const ours = decodeJwt(forged);
+  const sorted = (o) => JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
+  const problems = [];
+  if (sorted(real.header) !== sorted(ours.header))
+    problems.push(`header ${sorted(ours.header)}, the service's ${sorted(real.header)}`);
+  const names = (p) => Object.keys(p).sort().join(',');
+  if (names(real.payload) !== names(ours.payload))
+    problems.push(`claims ${names(ours.payload)}, the service's ${names(real.payload)}`);
+  for (const [claim, expected] of [
+    ['iss', JWT_ISSUER],
+    ['aud', JWT_AUDIENCE],
+  ]) {
+    if (real.payload[claim] !== expected)
+      problems.push(`the service's ${claim} is ${real.payload[claim]}, not ${expected}`);
+  }
+  if (forged.length !== issued.length) problems.push(`${forged.length} characters, the service's ${issued.length}`);
+  if (createVerifier(BENCH_JWT_SECRET)(`Bearer ${issued}`) !== sub)
+    problems.push("the baselines refuse the service's token");
+  if (problems.length > 0) throw new Error(`the baselines' token differs from the service's: ${problems.join('; ')}`);
 }
 
 async function logStats(file) {
@@ -311,7 +317,7 @@ async function fullRun() {
   const user = `bench_${randomBytes(4).toString('hex')}`;
   const failures = [];
 
-  log('\n[1/5] argon2id hashing ceiling (in-process)');
+  log('\n[1/7] argon2id hashing ceiling (in-process)');
   await settle();
   const hashingRuns = [{ ...(await hashingCeiling(config.password.argon2, config.hashing)), when: 'start' }];
   await settle();
@@ -321,7 +327,7 @@ async function fullRun() {
     ['express', 'baseline-express', 'express-server.mjs'],
     ['node', 'baseline-node-http', 'node-http-server.mjs'],
   ]) {
-    log(`\n[${key === 'express' ? 2 : 3}/5] ${name}: GET /protected`);
+    log(`\n[${key === 'express' ? 2 : 3}/7] ${name}: GET /protected`);
     const b = await startBaseline(name, script, { sub: user });
     const sampler = rssSampler(b.server.pid);
     try {
@@ -337,7 +343,7 @@ async function fullRun() {
     await settle();
   }
 
-  log('\n[4/5] service (node dist/main.js, NODE_ENV=production, LOG_LEVEL=info → log file)');
+  log('\n[4/7] service (node dist/main.js, NODE_ENV=production, LOG_LEVEL=info → log file)');
   const svc = await startService({ port: servicePort, env });
   log(`  ready after ${round(svc.readyMs, 0)} ms`);
   const phases = {};
@@ -347,6 +353,7 @@ async function fullRun() {
   let exit;
   try {
     const token = await serviceToken(servicePort, user);
+    checkBaselineToken(token, user);
     // /token load logs another account in: each login starts a session, and past
     // SESSIONS_MAX_PER_USER the oldest session (the one /protected uses) would end.
     const loadUser = `${user}_load`;
@@ -407,7 +414,7 @@ async function fullRun() {
   }
   const serviceLog = await logStats(svc.server.logFile);
 
-  log('\n[5/5] store comparison: the service on STORE=memory, then STORE=postgres (throwaway cluster)');
+  log('\n[5/7] store comparison: the service on STORE=memory, then STORE=postgres (throwaway cluster)');
   const stores = await storeCompare({
     // Shorter warm-ups and waits for a quiet machine in --quick: eight loads in under a minute.
     warmupS: QUICK ? Math.min(WARMUP_S, 0.5) : WARMUP_S,
@@ -418,6 +425,26 @@ async function fullRun() {
     tokenConnections: TOKEN_CONNECTIONS,
   });
   failures.push(...stores.failures);
+
+  log('\n[6/7] sign and verify cost per algorithm (TokenService from dist/, in this process, one in flight)');
+  await settle();
+  const cost = await signVerifyCost({ rounds: COST_ROUNDS, roundMs: COST_ROUND_MS });
+  log(`  ${Object.keys(cost.results).join(', ')}: ${round(cost.seconds, 1)} s`);
+  const algorithmVariants = QUICK ? ALGORITHM_VARIANTS.filter((v) => v.quick) : ALGORITHM_VARIANTS;
+  log(
+    `\n[7/7] GET /protected per algorithm (node dist/main.js, STORE=memory): ${algorithmVariants.map((v) => v.name).join(', ')}`,
+  );
+  const byAlgorithm = await protectedByAlgorithm({
+    warmupS: QUICK ? Math.min(WARMUP_S, 0.5) : WARMUP_S,
+    durationS: DURATION_S,
+    connections: PROTECTED_CONNECTIONS,
+    passes: ALGORITHM_PASSES,
+    settle: () => (QUICK ? settleMachine(200, 0.5) : settle()),
+    baseEnv: (port) => serviceEnv(port).env,
+    variants: algorithmVariants,
+  });
+  failures.push(...byAlgorithm.failures);
+  log(`  per-algorithm loads took ${round(byAlgorithm.seconds, 0)} s`);
   log('\nthrottle state memory (node --expose-gc bench/throttle-memory.mjs)');
   const throttleMemory = JSON.parse(
     execFileSync(process.execPath, ['--expose-gc', path.join(BENCH_DIR, 'throttle-memory.mjs')], {
@@ -496,6 +523,10 @@ async function fullRun() {
   })
     .filter(([, r]) => r.otherCpuPct > 20)
     .map(([name, r]) => `${name} ${round(r.otherCpuPct, 0)}%`);
+  for (const [name, runs] of Object.entries(byAlgorithm.runs)) {
+    for (const r of runs)
+      if (r.otherCpuPct > 20) contaminated.push(`/protected ${name} (pass ${r.pass + 1}) ${round(r.otherCpuPct, 0)}%`);
+  }
   if (contaminated.length > 0) {
     warnings.push(
       `other processes used > 20% of a core during: ${contaminated.join(', ')}; those figures are not reliable`,
@@ -634,6 +665,10 @@ async function fullRun() {
   }
   log('\nResults');
   printTable(rows);
+  log('\nSigning algorithms: sign and verify through TokenService (µs per operation, one in flight)');
+  printCost(cost);
+  log('');
+  printProtected(byAlgorithm, PROTECTED_CONNECTIONS);
   log(
     '\nCPU during /protected (server / loader): ' +
       `Express ${round(baselines.express.serverCpuPct, 0)}% / ${round(baselines.express.loaderCpuPct, 0)}%, ` +
@@ -659,10 +694,13 @@ async function fullRun() {
       tokenConnections: TOKEN_CONNECTIONS,
       signupConnections: SIGNUP_CONNECTIONS,
       saturationHeadStartS: SATURATION_HEAD_S,
+      algorithmPasses: ALGORITHM_PASSES,
+      signVerifyRounds: COST_ROUNDS,
+      signVerifyRoundMs: COST_ROUND_MS,
       latencyResolution: 'autocannon records whole milliseconds',
       serviceEnv: Object.fromEntries(
         Object.entries(env).filter(([k]) =>
-          /^(NODE_ENV|LOG_LEVEL|RATE_LIMIT_ENABLED|HOST|PORT|UV_THREADPOOL_SIZE)$/.test(k),
+          /^(NODE_ENV|LOG_LEVEL|RATE_LIMIT_ENABLED|HOST|PORT|PUBLIC_URL|UV_THREADPOOL_SIZE)$/.test(k),
         ),
       ),
       jwtSecret: 'bench fixture (bench/fixtures.mjs)',
@@ -685,6 +723,10 @@ async function fullRun() {
     ratios,
     throttleMemory,
     sessionMemory,
+    algorithms: {
+      signVerify: cost,
+      protected: { passes: ALGORITHM_PASSES, runs: byAlgorithm.runs, services: byAlgorithm.services },
+    },
     stores: {
       settings: stores.settings,
       ...stores.stores,

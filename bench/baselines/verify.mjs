@@ -3,7 +3,7 @@
 /* global Buffer, process, setTimeout */
 import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { JWT_AUDIENCE, JWT_CLOCK_TOLERANCE_SECONDS, JWT_ISSUER } from '../fixtures.mjs';
+import { JWT_AUDIENCE, JWT_CLOCK_TOLERANCE_SECONDS, JWT_ISSUER, hmacKeyId } from '../fixtures.mjs';
 
 const MAX_TOKEN_LENGTH = 4096;
 
@@ -11,6 +11,8 @@ const MAX_TOKEN_LENGTH = 4096;
 export function createVerifier(secret) {
   // A KeyObject, as the service uses (a string secret costs ~25x more per verify).
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  // The service looks the token's kid up before any signature work; one key here, one compare.
+  const kid = hmacKeyId(secret);
   return (header) => {
     if (!header) return null;
     const space = header.indexOf(' ');
@@ -30,6 +32,7 @@ export function createVerifier(secret) {
     } catch {
       return null;
     }
+    if (decoded.header.kid !== kid) return null;
     const typ = decoded.header.typ;
     if (typeof typ !== 'string' || typ.toLowerCase() !== 'at+jwt') return null;
     const sub = decoded.payload?.sub;
