@@ -1,6 +1,8 @@
 // Forges real JWTs for attack tests: any header, any claims, any key.
 import { createHmac } from 'node:crypto';
+import { InvalidTokenError } from '../../src/domain/errors';
 import { hmacKeyId } from '../../src/domain/signing-keys';
+import type { TokenService } from '../../src/domain/token-service';
 import { TEST_ISSUER, TEST_JWT_SECRET } from './test-app';
 
 /** The kid the service gives TEST_JWT_SECRET: forged tokens name the service's own key. */
@@ -43,4 +45,15 @@ export function forgeToken({ header, claims = {}, secret = TEST_JWT_SECRET, dige
 export function decodePart(token: string, index: 0 | 1): Record<string, unknown> {
   const part = token.split('.')[index] ?? '';
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** How `service` judges `token`: the refusal as `reason` or `reason:claim`, or 'accepted'; anything but InvalidTokenError fails the test. */
+export async function reasonOf(service: TokenService, token: string): Promise<string> {
+  try {
+    await service.verifyAccessToken(token);
+  } catch (err) {
+    if (err instanceof InvalidTokenError) return err.claim === undefined ? err.reason : `${err.reason}:${err.claim}`;
+    throw err;
+  }
+  return 'accepted';
 }

@@ -5,7 +5,7 @@ import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
-import { InvalidTokenError } from '../../src/domain/errors';
+import { reasonOf } from '../helpers/tokens';
 import {
   jwkThumbprint,
   publicJwk,
@@ -79,17 +79,6 @@ interface Forgery {
 function forge({ header, payload, signer, sig = '' }: Forgery): string {
   const input = `${b64url(header)}.${b64url(payload)}`;
   return `${input}.${signer === undefined ? sig : signature(signer.alg, signer.key, input).toString('base64url')}`;
-}
-
-/** The refusal as `reason` or `reason:claim`, or 'accepted'; anything but InvalidTokenError fails the test. */
-async function reasonOf(service: TokenService, token: string): Promise<string> {
-  try {
-    await service.verifyAccessToken(token);
-  } catch (err) {
-    if (err instanceof InvalidTokenError) return err.claim === undefined ? err.reason : `${err.reason}:${err.claim}`;
-    throw err;
-  }
-  return 'accepted';
 }
 
 const validClaims = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({

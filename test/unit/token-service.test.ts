@@ -1,9 +1,8 @@
 import { createSecretKey } from 'node:crypto';
-import { InvalidTokenError } from '../../src/domain/errors';
 import { TokenService } from '../../src/domain/token-service';
 import { HmacKeySet } from '../../src/domain/signing-keys';
 import { TEST_ISSUER, TEST_JWT_SECRET } from '../helpers/test-app';
-import { forgeToken, TEST_KID, validClaims } from '../helpers/tokens';
+import { forgeToken, reasonOf, TEST_KID, validClaims } from '../helpers/tokens';
 
 const NOW = 1_800_000_000;
 const make = (nowSeconds = NOW, leeway = 5) =>
@@ -15,17 +14,6 @@ const make = (nowSeconds = NOW, leeway = 5) =>
     clockToleranceSeconds: leeway,
     clock: () => nowSeconds * 1000,
   });
-
-/** The refusal as `reason` or `reason:claim`, or 'accepted'. */
-const reasonOf = async (service: TokenService, token: string): Promise<string> => {
-  try {
-    await service.verifyAccessToken(token);
-  } catch (err) {
-    if (err instanceof InvalidTokenError) return err.claim === undefined ? err.reason : `${err.reason}:${err.claim}`;
-    throw err;
-  }
-  return 'accepted';
-};
 
 const claims = validClaims('licat', NOW);
 
