@@ -12,7 +12,8 @@ async function verify(token) {
   if (!res.ok) throw new Error(`metadata: HTTP ${res.status}`);
   const { issuer, jwks_uri } = await res.json();
   if (!jwks_uri) throw new Error('no jwks_uri: the service signs with an HMAC secret (JWT_ALGORITHM=HS*)');
-  const jwks = createRemoteJWKSet(new URL(jwks_uri));
+  // Cache the keys no longer than the service's max-age (300 s): a retired key then leaves soon.
+  const jwks = createRemoteJWKSet(new URL(jwks_uri), { cacheMaxAge: 300_000 });
   const { payload } = await jwtVerify(token, jwks, {
     issuer,
     audience: 'jwt-auth-service',

@@ -210,6 +210,13 @@ const OUR_PREFIXES = [
   'MIGRATE_',
 ];
 
+/**
+ * What Kubernetes injects for every Service in the namespace (`JWT_AUTH_SERVICE_PORT_8000_TCP_ADDR`,
+ * `JWT_AUTH_SERVICE_SERVICE_HOST`…): a Service named after us would otherwise look like our typos.
+ */
+const KUBERNETES_SERVICE_VARIABLE =
+  /_SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$|_PORT(_\d+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?$/;
+
 /** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
 function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
@@ -235,7 +242,8 @@ function editDistance(a: string, b: string): number {
 export function lookalikeVariables(env: NodeJS.ProcessEnv): Array<{ readonly name: string; readonly meant: string }> {
   const found: Array<{ name: string; meant: string }> = [];
   for (const name of Object.keys(env)) {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || KNOWN_VARIABLES.includes(name)) continue;
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || KNOWN_VARIABLES.includes(name) || KUBERNETES_SERVICE_VARIABLE.test(name))
+      continue;
     // The _FILE forms of our secrets are ours too.
     if (name.endsWith('_FILE') && KNOWN_VARIABLES.includes(name.slice(0, -5))) continue;
     const ranked = KNOWN_VARIABLES.map((known) => ({ known, distance: editDistance(name, known) })).sort(

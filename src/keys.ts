@@ -51,6 +51,10 @@ async function run(argv: readonly string[], config: Config): Promise<number> {
   });
   const [command, ...rest] = positionals;
   const directory = new KeyDirectory(signing.dir, systemClock);
+  // How long a replaced key keeps verifying once its successor signs: every token it signed has
+  // expired by then. From this process's settings, which must be the service's (same env).
+  const retainMs =
+    (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds + RETENTION_MARGIN_SECONDS) * 1000;
   switch (command) {
     case 'list': {
       const keys = await directory.list();
@@ -72,8 +76,7 @@ async function run(argv: readonly string[], config: Config): Promise<number> {
       const result = await directory.rotate({
         alg: signing.algorithm,
         activateInMs: activateIn * 1000,
-        retainMs:
-          (config.jwt.accessTokenTtlSeconds + config.jwt.clockToleranceSeconds + RETENTION_MARGIN_SECONDS) * 1000,
+        retainMs,
         ...(file === undefined ? {} : { privateKey: readPrivateKey(file) }),
       });
       line(`added ${result.kid} (${signing.algorithm}): published now, signs from ${result.activatesAt.toISOString()}`);
@@ -83,7 +86,7 @@ async function run(argv: readonly string[], config: Config): Promise<number> {
     case 'retire': {
       const [kid] = rest;
       if (kid === undefined) throw new UsageError('retire needs the kid to retire (see `keys list`)');
-      const { replacement } = await directory.retire(kid, signing.algorithm);
+      const { replacement } = await directory.retire(kid, signing.algorithm, retainMs);
       line(`retired ${kid}: tokens it signed are refused from now on`);
       if (replacement !== undefined)
         line(`added ${replacement} (${signing.algorithm}), signing now: nothing else could sign`);

@@ -44,6 +44,8 @@ interface ManifestEntry {
   readonly createdAt: string;
   readonly activatesAt: string;
   readonly verifyUntil: string | null;
+  /** The kid of the later key whose rotation set `verifyUntil` (undone if that key is retired before it signs). */
+  readonly endedBy?: string;
   readonly publicKey: PublicJwk;
 }
 
@@ -138,7 +140,14 @@ export class KeyDirectory {
         `the private key ${entry.kid}.pem cannot be read (${(err as NodeJS.ErrnoException).code})`,
       );
     }
-    const key = createPrivateKey(pem);
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(pem);
+    } catch {
+      throw new KeyDirectoryError(
+        `${entry.kid}.pem is not a PEM private key: restore it from a backup, or retire ${entry.kid}`,
+      );
+    }
     if (jwkThumbprint(createPublicKey(key)) !== entry.kid) {
       throw new KeyDirectoryError(
         `${entry.kid}.pem does not hold the key its name and keys.json say (thumbprint mismatch)`,
@@ -211,8 +220,6 @@ export class KeyDirectory {
     readonly retainMs: number;
     /** A key made elsewhere (an HSM export, `openssl genpkey`); otherwise one is generated. */
     readonly privateKey?: KeyObject;
-    /** Add the key even though another is still waiting to sign (retire's replacement). */
-    readonly whilePending?: boolean;
   }): Promise<{
     readonly kid: string;
     readonly activatesAt: Date;
@@ -220,55 +227,93 @@ export class KeyDirectory {
   }> {
     return this.locked(async (manifest) => {
       const now = this.clock();
-      const pending = manifest.keys.find((k) => Date.parse(k.activatesAt) > now);
-      if (pending !== undefined && options.whilePending !== true) {
+      const pending = manifest.keys.find((k) => Date.parse(k.activatesAt) > now && isLive(k, now));
+      if (pending !== undefined) {
         throw new KeyDirectoryError(
           `key ${pending.kid} already waits to sign (from ${pending.activatesAt}): another rotation now would switch ` +
             'keys twice. Wait until it signs, or retire it first',
         );
       }
-      const key = options.privateKey ?? generatePrivateKey(options.alg);
-      const problem = privateKeyProblem(key, options.alg);
-      if (problem !== undefined) throw new KeyDirectoryError(`the new key ${problem}`);
-      const kid = jwkThumbprint(createPublicKey(key));
-      if (manifest.keys.some((k) => k.kid === kid))
-        throw new KeyDirectoryError(`key ${kid} is already in the schedule`);
-      const activatesAt = now + options.activateInMs;
-      const verifyUntil = new Date(activatesAt + options.retainMs).toISOString();
-      const retiring: Array<{ kid: string; verifyUntil: Date }> = [];
-      const keys = manifest.keys.map((k) => {
-        // Already ending, or (retire's replacement) a rotated key that takes over later still.
-        if (k.verifyUntil !== null || Date.parse(k.activatesAt) > activatesAt) return k;
-        retiring.push({ kid: k.kid, verifyUntil: new Date(verifyUntil) });
-        return { ...k, verifyUntil };
-      });
-      const entry = await this.writePrivateKey(key, options.alg, activatesAt);
-      return {
-        manifest: { version: 1, keys: [...keys, entry] },
-        result: { kid, activatesAt: new Date(activatesAt), retiring },
-      };
+      const { keys, kid, activatesAt, retiring } = await this.addKey(manifest.keys, { ...options, now });
+      return { manifest: { version: 1, keys }, result: { kid, activatesAt: new Date(activatesAt), retiring } };
     });
+  }
+
+  /**
+   * The schedule with a new key that signs from `now + activateInMs`. Every key without an
+   * end that activated before it ends `retainMs` after it activates; if a later key is already
+   * scheduled (retire's replacement while a rotation is pending), the new key ends likewise
+   * once that one signs.
+   */
+  private async addKey(
+    current: readonly ManifestEntry[],
+    options: {
+      readonly alg: AsymmetricAlgorithm;
+      readonly activateInMs: number;
+      readonly retainMs: number;
+      readonly privateKey?: KeyObject;
+      readonly now: number;
+    },
+  ): Promise<{
+    keys: ManifestEntry[];
+    kid: string;
+    activatesAt: number;
+    retiring: Array<{ kid: string; verifyUntil: Date }>;
+  }> {
+    const key = options.privateKey ?? generatePrivateKey(options.alg);
+    const problem = privateKeyProblem(key, options.alg);
+    if (problem !== undefined) throw new KeyDirectoryError(`the new key ${problem}`);
+    const kid = jwkThumbprint(createPublicKey(key));
+    if (current.some((k) => k.kid === kid)) throw new KeyDirectoryError(`key ${kid} is already in the schedule`);
+    const activatesAt = options.now + options.activateInMs;
+    const verifyUntil = new Date(activatesAt + options.retainMs).toISOString();
+    const retiring: Array<{ kid: string; verifyUntil: Date }> = [];
+    const keys = current.map((k) => {
+      if (k.verifyUntil !== null || Date.parse(k.activatesAt) > activatesAt) return k;
+      retiring.push({ kid: k.kid, verifyUntil: new Date(verifyUntil) });
+      return { ...k, verifyUntil, endedBy: kid };
+    });
+    const later = current.find((k) => Date.parse(k.activatesAt) > activatesAt && isLive(k, options.now));
+    const entry = await this.writePrivateKey(key, options.alg, activatesAt);
+    const ended =
+      later === undefined
+        ? entry
+        : {
+            ...entry,
+            verifyUntil: new Date(Date.parse(later.activatesAt) + options.retainMs).toISOString(),
+            endedBy: later.kid,
+          };
+    return { keys: [...keys, ended], kid, activatesAt, retiring };
   }
 
   /**
    * Stops accepting `kid` now (a compromised key). When that leaves nothing to sign with, a
    * new key is added and activated at once, so the service keeps issuing tokens.
    */
-  async retire(kid: string, alg: AsymmetricAlgorithm): Promise<{ readonly replacement: string | undefined }> {
-    const now = this.clock();
-    const retired = await this.locked(async (manifest) => {
-      if (!manifest.keys.some((k) => k.kid === kid))
-        throw new KeyDirectoryError(`no key ${kid} in the schedule (see \`keys list\`)`);
-      const keys = manifest.keys.map((k) => (k.kid === kid ? { ...k, verifyUntil: new Date(now).toISOString() } : k));
+  async retire(
+    kid: string,
+    alg: AsymmetricAlgorithm,
+    retainMs: number,
+  ): Promise<{ readonly replacement: string | undefined }> {
+    return this.locked(async (manifest) => {
+      const now = this.clock();
+      const target = manifest.keys.find((k) => k.kid === kid);
+      if (target === undefined) throw new KeyDirectoryError(`no key ${kid} in the schedule (see \`keys list\`)`);
+      const pending = Date.parse(target.activatesAt) > now;
+      const keys = manifest.keys.map((k) => {
+        if (k.kid === kid) return { ...k, verifyUntil: new Date(now).toISOString() };
+        // Retiring a key before it signs undoes its rotation: the keys it was to replace go on.
+        if (pending && k.endedBy === kid) return { ...k, verifyUntil: null, endedBy: undefined };
+        return k;
+      });
+      // Only an active key with no end keeps the service signing: one whose end is set (the key a
+      // rotation replaced) has lost its private key to `prune` or soon will, and stops at its end.
+      const stillSigns = keys.some((k) => k.verifyUntil === null && Date.parse(k.activatesAt) <= now);
+      // In the same write as the retirement: no replica ever sees a schedule that cannot sign.
+      const added = stillSigns ? undefined : await this.addKey(keys, { alg, activateInMs: 0, retainMs, now });
       await fs.rm(this.path(`${kid}.pem`), { force: true });
-      return { manifest: { version: 1, keys }, result: keys };
+      return { manifest: { version: 1, keys: added?.keys ?? keys }, result: { replacement: added?.kid } };
     });
-    // Only an active key with no end keeps the service signing: one whose end is set (the key a
-    // rotation replaced) has lost its private key to `prune` or soon will, and stops at its end.
-    const stillSigns = retired.some((k) => k.verifyUntil === null && Date.parse(k.activatesAt) <= now);
-    if (stillSigns) return { replacement: undefined };
-    const { kid: replacement } = await this.rotate({ alg, activateInMs: 0, retainMs: 0, whilePending: true });
-    return { replacement };
   }
 
   /**
@@ -351,6 +396,18 @@ export class KeyDirectory {
    * key rotations.
    */
   async digestSeed(): Promise<Buffer> {
+    try {
+      return await this.readOrCreateSeed();
+    } catch (err) {
+      if (!isFileSystemError(err)) throw err;
+      throw new KeyDirectoryError(
+        `${this.path(DIGEST_SEED)} cannot be read or created (${(err as NodeJS.ErrnoException).code}): ` +
+          'make JWT_KEYS_DIR writable by this user (a volume), or create the file once with 32 random bytes',
+      );
+    }
+  }
+
+  private async readOrCreateSeed(): Promise<Buffer> {
     const path = this.path(DIGEST_SEED);
     try {
       return await fs.readFile(path);
@@ -389,6 +446,8 @@ const isFileSystemError = (err: unknown): boolean => /^E[A-Z]+$/.test((err as No
 
 const serialise = (manifest: Manifest): string => `${JSON.stringify(manifest, null, 2)}\n`;
 
+const isLive = (k: ManifestEntry, now: number): boolean => k.verifyUntil === null || Date.parse(k.verifyUntil) > now;
+
 function parseManifest(text: string, path: string): Manifest {
   const bad = (why: string) => new KeyDirectoryError(`${path} is not a key schedule this service wrote: ${why}`);
   let data: unknown;
@@ -407,6 +466,8 @@ function parseManifest(text: string, path: string): Manifest {
         throw bad(`key ${k.kid} has a time that is not ISO 8601`);
     }
     if (typeof k.publicKey !== 'object' || k.publicKey === null) throw bad(`key ${k.kid} has no public key`);
+    if (k.endedBy !== undefined && (typeof k.endedBy !== 'string' || !KID.test(k.endedBy)))
+      throw bad(`key ${k.kid} is ended by something that is not a kid`);
     let kid: string;
     try {
       kid = jwkThumbprint(createPublicKey({ key: { ...k.publicKey }, format: 'jwk' }));
@@ -487,9 +548,17 @@ export class ReloadingKeySet implements KeySet {
       if (version === this.version) return;
       const next = await this.directory.load();
       if (next === undefined) return;
-      // A schedule with nothing to sign with now would refuse every login: keep the last good one.
-      next.signingKey(this.clock());
+      // Adopted even when nothing in it can sign now (a hand edit): a key retired there must stop
+      // verifying at once; logins fail until a key is added, and the log says why.
       this.current = next;
+      try {
+        next.signingKey(this.clock());
+      } catch (err) {
+        this.logger.error(
+          { err: { message: (err as Error).message } },
+          'signing key schedule has no active signing key',
+        );
+      }
       this.version = version;
       this.logger.info({ kids: next.keys.map((k) => k.kid) }, 'signing key schedule reloaded');
     } catch (err) {

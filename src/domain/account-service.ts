@@ -192,6 +192,8 @@ export class AccountService {
     // Only this account, by its creation time: a request that raced another deletion of it
     // must not delete a namesake who has signed up since.
     if (await users.delete(user.usernameKey, user.createdAt)) {
+      // Again: a login that read the account before the delete may have opened a session since.
+      await sessions.endAll(user, 'account_deleted');
       events.record({ type: 'account_deleted', outcome: 'success', username: user.username, ip });
     }
   }

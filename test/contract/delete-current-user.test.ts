@@ -2,6 +2,7 @@
 // the login limits, as at POST /password). Every session of it ends at once, and the name is
 // free again, for anyone; no token of the deleted account works for the namesake.
 import request from 'supertest';
+import { MemorySessionStore } from '../../src/data-access/memory-session-store';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import { Argon2Pool } from '../../src/domain/argon2-pool';
 import type { AuthEvent } from '../../src/domain/auth-events';
@@ -127,6 +128,27 @@ describe('DELETE /users/me', () => {
     expect(own.logs.entries().find((e) => e.msg === 'refresh token refused')).toMatchObject({
       reason: 'account_gone',
     });
+  });
+
+  it('when a login completes while the account is being deleted, then its session is ended too (no orphan session left under the name)', async () => {
+    const users = new MemoryUserStore();
+    const sessions = new MemorySessionStore(Date.now);
+    const racing = await buildTestApp({}, { users, sessions });
+    const name = await newAccount(racing.app, 'racer');
+    const pair = await loginPair(racing.app, name);
+    const remove = users.delete.bind(users);
+    let raced: TokenPair | undefined;
+    // The login reads the account before the delete removes it, and finishes first.
+    users.delete = async (key, createdAt) => {
+      raced = await loginPair(racing.app, name);
+      return remove(key, createdAt);
+    };
+
+    expect(coverage.check(await deleteAccount(racing.app, pair.access), 'deleteCurrentUser').status).toBe(204);
+
+    expect(raced).toBeDefined();
+    expect(await sessions.endAll(name.toLowerCase())).toEqual([]);
+    expect((await refresh(racing.app, raced!.refresh)).status).toBe(400);
   });
 
   it('when the current password is wrong, then 400 (not 401: the session is valid) and nothing changes', async () => {

@@ -427,6 +427,18 @@ describe('lookalikeVariables: settings that would be ignored in silence', () => 
       SHLVL: '1',
     };
     expect(lookalikeVariables(env)).toEqual([]);
+    // What Kubernetes injects for a Service named jwt-auth-service.
+    const kubernetes = {
+      JWT_AUTH_SERVICE_SERVICE_HOST: '10.0.0.1',
+      JWT_AUTH_SERVICE_SERVICE_PORT: '8000',
+      JWT_AUTH_SERVICE_SERVICE_PORT_HTTP: '8000',
+      JWT_AUTH_SERVICE_PORT: 'tcp://10.0.0.1:8000',
+      JWT_AUTH_SERVICE_PORT_8000_TCP: 'tcp://10.0.0.1:8000',
+      JWT_AUTH_SERVICE_PORT_8000_TCP_ADDR: '10.0.0.1',
+      JWT_AUTH_SERVICE_PORT_8000_TCP_PORT: '8000',
+      JWT_AUTH_SERVICE_PORT_8000_TCP_PROTO: 'tcp',
+    };
+    expect(lookalikeVariables(kubernetes)).toEqual([]);
   });
 
   it('when known names or the _FILE forms of our secrets are set, then nothing is reported', () => {

@@ -146,6 +146,16 @@ describe('KeyDirectory.load', () => {
     );
   });
 
+  it('when a .pem is not a PEM at all (truncated, overwritten), then a KeyDirectoryError says so and what to do', async () => {
+    const { dir, keys, first } = await initialised();
+    await writeFile(join(dir, `${first}.pem`), '-----BEGIN PRIVATE KEY-----\ntruncated');
+    const loading = keys.load();
+    await expect(loading).rejects.toBeInstanceOf(KeyDirectoryError);
+    await expect(loading).rejects.toThrow(
+      `${first}.pem is not a PEM private key: restore it from a backup, or retire ${first}`,
+    );
+  });
+
   it('when a .pem cannot be read, then a KeyDirectoryError names it and the errno', async () => {
     const { dir, keys, first } = await initialised();
     await rm(join(dir, `${first}.pem`));
@@ -343,7 +353,7 @@ describe('KeyDirectory.rotate', () => {
     );
     expect(await readFile(join(dir, 'keys.json'), 'utf8')).toBe(before);
     expect(await readFile(join(dir, 'keys.lock'), 'utf8')).toBe('4242');
-    await expect(keys.retire('x', 'EdDSA')).rejects.toThrow(/keys\.lock exists/);
+    await expect(keys.retire('x', 'EdDSA', RETAIN)).rejects.toThrow(/keys\.lock exists/);
     await expect(keys.prune()).rejects.toThrow(/keys\.lock exists/);
   });
 
@@ -380,7 +390,7 @@ describe('KeyDirectory.retire', () => {
     const { kid: second } = await keys.rotate({ alg: 'EdDSA', activateInMs: ACTIVATE_IN, retainMs: RETAIN });
     clock.nowMs += ACTIVATE_IN + MINUTE;
 
-    expect(await keys.retire(first, 'EdDSA')).toEqual({ replacement: undefined });
+    expect(await keys.retire(first, 'EdDSA', RETAIN)).toEqual({ replacement: undefined });
 
     const set = (await keys.load())!;
     expect(set.verificationKey(first, clock.nowMs)).toBeUndefined();
@@ -392,7 +402,7 @@ describe('KeyDirectory.retire', () => {
   it('when the key is the only signer, then a replacement is added that signs at once', async () => {
     const { dir, clock, keys, first } = await initialised();
 
-    const { replacement } = await keys.retire(first, 'ES256');
+    const { replacement } = await keys.retire(first, 'ES256', RETAIN);
 
     expect(replacement).toMatch(/^[\w-]{43}$/);
     const set = (await keys.load())!;
@@ -406,10 +416,45 @@ describe('KeyDirectory.retire', () => {
     const { clock, keys, first } = await initialised();
     const { kid: pending } = await keys.rotate({ alg: 'EdDSA', activateInMs: ACTIVATE_IN, retainMs: RETAIN });
 
-    const { replacement } = await keys.retire(first, 'EdDSA');
+    const { replacement } = await keys.retire(first, 'EdDSA', RETAIN);
 
     expect(await signerOf(keys, clock.nowMs)).toBe(replacement);
     expect(await statuses(keys)).toMatchObject({ [first]: 'retired', [pending]: 'pending', [replacement!]: 'signing' });
+  });
+
+  it('when a rotated key is retired before it signs, then its rotation is undone: the old key keeps signing with no end, and a new rotation is allowed', async () => {
+    const { clock, keys, first } = await initialised();
+    const { kid: pending } = await keys.rotate({ alg: 'EdDSA', activateInMs: ACTIVATE_IN, retainMs: RETAIN });
+
+    expect(await keys.retire(pending, 'EdDSA', RETAIN)).toEqual({ replacement: undefined });
+
+    const byKid = Object.fromEntries((await keys.list()).map((k) => [k.kid, k]));
+    expect(byKid[first]).toMatchObject({ status: 'signing', verifyUntil: undefined });
+    expect(byKid[pending]).toMatchObject({ status: 'retired' });
+    clock.advance(ACTIVATE_IN / 1000 + 1);
+    expect(await signerOf(keys, clock.nowMs)).toBe(first);
+    await expect(keys.rotate({ alg: 'EdDSA', activateInMs: 0, retainMs: RETAIN })).resolves.toMatchObject({
+      retiring: [{ kid: first }],
+    });
+  });
+
+  it('when the signer is retired while a rotated key waits, then the replacement ends once the waiting key signs (it is not published forever)', async () => {
+    const { clock, keys, first } = await initialised();
+    const { kid: pending, activatesAt } = await keys.rotate({
+      alg: 'EdDSA',
+      activateInMs: ACTIVATE_IN,
+      retainMs: RETAIN,
+    });
+
+    const { replacement } = await keys.retire(first, 'EdDSA', RETAIN);
+
+    const byKid = Object.fromEntries((await keys.list()).map((k) => [k.kid, k]));
+    expect(byKid[replacement!]).toMatchObject({
+      status: 'signing',
+      verifyUntil: new Date(activatesAt.getTime() + RETAIN),
+    });
+    clock.advance(ACTIVATE_IN / 1000 + 1);
+    expect(await signerOf(keys, clock.nowMs)).toBe(pending);
   });
 
   it('when the new key is retired while the old one still verifies but was pruned, then a replacement signs (the old one cannot)', async () => {
@@ -418,7 +463,7 @@ describe('KeyDirectory.retire', () => {
     clock.nowMs += ACTIVATE_IN + MINUTE;
     await keys.prune();
 
-    const { replacement } = await keys.retire(second, 'EdDSA');
+    const { replacement } = await keys.retire(second, 'EdDSA', RETAIN);
 
     expect(replacement).toBeDefined();
     expect(await signerOf(keys, clock.nowMs)).toBe(replacement);
@@ -429,7 +474,7 @@ describe('KeyDirectory.retire', () => {
     const { kid: second } = await keys.rotate({ alg: 'EdDSA', activateInMs: ACTIVATE_IN, retainMs: RETAIN });
     clock.nowMs += ACTIVATE_IN + MINUTE;
 
-    const { replacement } = await keys.retire(second, 'EdDSA');
+    const { replacement } = await keys.retire(second, 'EdDSA', RETAIN);
 
     expect(replacement).toBeDefined();
     expect(await statuses(keys)).toEqual({ [first]: 'verify-only', [second]: 'retired', [replacement!]: 'signing' });
@@ -441,7 +486,7 @@ describe('KeyDirectory.retire', () => {
   it('when the kid is not in the schedule, then a KeyDirectoryError says so and nothing changes', async () => {
     const { dir, keys } = await initialised();
     const before = await readFile(join(dir, 'keys.json'), 'utf8');
-    await expect(keys.retire('no-such-kid', 'EdDSA')).rejects.toThrow(
+    await expect(keys.retire('no-such-kid', 'EdDSA', RETAIN)).rejects.toThrow(
       new KeyDirectoryError('no key no-such-kid in the schedule (see `keys list`)'),
     );
     expect(await readFile(join(dir, 'keys.json'), 'utf8')).toBe(before);
@@ -518,16 +563,24 @@ describe('KeyDirectory.digestSeed: what the audit name digest is keyed from', ()
     expect(await readdir(dir)).toEqual(['audit-digest.seed']);
   });
 
-  it('when the seed cannot be read, or cannot be linked into place, then the error surfaces', async () => {
+  it('when the seed cannot be read, or cannot be linked into place, then a KeyDirectoryError names the file, the errno and the fix (not a stack trace)', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'audit-digest.seed'));
-    await expect(new KeyDirectory(dir, Date.now).digestSeed()).rejects.toMatchObject({ code: 'EISDIR' });
+    const unreadable = new KeyDirectory(dir, Date.now).digestSeed();
+    await expect(unreadable).rejects.toBeInstanceOf(KeyDirectoryError);
+    await expect(unreadable).rejects.toThrow(
+      /audit-digest\.seed cannot be read or created \(EISDIR\): make JWT_KEYS_DIR writable/,
+    );
 
     const other = await tempDir();
     const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     jest.spyOn(nodeFs.promises, 'link').mockRejectedValueOnce(full);
-    await expect(new KeyDirectory(other, Date.now).digestSeed()).rejects.toBe(full);
+    await expect(new KeyDirectory(other, Date.now).digestSeed()).rejects.toThrow(/\(ENOSPC\)/);
     expect(await readdir(other)).toEqual([]);
+
+    const bug = new Error('not a file system error');
+    jest.spyOn(nodeFs.promises, 'readFile').mockRejectedValueOnce(bug);
+    await expect(new KeyDirectory(other, Date.now).digestSeed()).rejects.toBe(bug);
   });
 });
 
@@ -630,7 +683,7 @@ describe('ReloadingKeySet: the service view of the directory', () => {
     expect(capture.entries()[1]).toMatchObject({ level: 'error', err: { message: expect.stringMatching(/ENOENT/) } });
   });
 
-  it('when the new keys.json leaves nothing that can sign now, then it keeps the previous schedule (logins keep working)', async () => {
+  it('when the new keys.json leaves nothing that can sign now, then it is adopted all the same (a retired key stops verifying at once) and the log says no key can sign', async () => {
     const { dir, clock, first } = await initialised();
     const { capture, logger } = logged();
     const ring = await ReloadingKeySet.open(new KeyDirectory(dir, clock.now), 'EdDSA', clock.now, logger);
@@ -641,10 +694,13 @@ describe('ReloadingKeySet: the service view of the directory', () => {
 
     await ring.reload();
 
-    expect(ring.signingKey(clock.nowMs).kid).toBe(first);
-    expect(capture.entries()).toEqual([
-      expect.objectContaining({ level: 'error', msg: 'signing key schedule unreadable: keeping the previous one' }),
-    ]);
+    expect(ring.verificationKey(first, clock.nowMs)).toBeUndefined();
+    expect(() => ring.signingKey(clock.nowMs)).toThrow(NoSigningKeyError);
+    expect(capture.entries()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ level: 'error', msg: 'signing key schedule has no active signing key' }),
+      ]),
+    );
   });
 
   it('when keys.json changes between the stat and the read and is gone, then the previous schedule stays', async () => {
