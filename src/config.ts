@@ -151,33 +151,18 @@ const envSchema = z
       }
     }
     const asymmetric = isAsymmetric(env.JWT_ALGORITHM);
-    const wrongKind: ReadonlyArray<readonly [string | undefined, string, string]> = asymmetric
-      ? [
-          [
-            env.JWT_SECRET,
-            'JWT_SECRET',
-            `is an HMAC secret; ${env.JWT_ALGORITHM} signs with a private key: set JWT_PRIVATE_KEY(_FILE), or neither to use the key directory JWT_KEYS_DIR`,
-          ],
-          [
-            env.JWT_SECRET_FILE,
-            'JWT_SECRET_FILE',
-            `is an HMAC secret; ${env.JWT_ALGORITHM} signs with a private key: set JWT_PRIVATE_KEY(_FILE), or neither to use the key directory JWT_KEYS_DIR`,
-          ],
-        ]
-      : [
-          [
-            env.JWT_PRIVATE_KEY,
-            'JWT_PRIVATE_KEY',
-            `is for EdDSA, ES256 or RS256; ${env.JWT_ALGORITHM} signs with JWT_SECRET`,
-          ],
-          [
-            env.JWT_PRIVATE_KEY_FILE,
-            'JWT_PRIVATE_KEY_FILE',
-            `is for EdDSA, ES256 or RS256; ${env.JWT_ALGORITHM} signs with JWT_SECRET`,
-          ],
-        ];
-    for (const [set, name, message] of wrongKind) {
-      if (set !== undefined) ctx.addIssue({ code: 'custom', path: [name], message });
+    // The secret of the other kind of algorithm, named by whichever of its two forms is set.
+    const [wrongNames, wrongKind] = asymmetric
+      ? ([
+          ['JWT_SECRET', 'JWT_SECRET_FILE'],
+          `is an HMAC secret; ${env.JWT_ALGORITHM} signs with a private key: set JWT_PRIVATE_KEY(_FILE), or neither to use the key directory JWT_KEYS_DIR`,
+        ] as const)
+      : ([
+          ['JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_FILE'],
+          `is for EdDSA, ES256 or RS256; ${env.JWT_ALGORITHM} signs with JWT_SECRET`,
+        ] as const);
+    for (const name of wrongNames) {
+      if (env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: wrongKind });
     }
     if (env.STORE === 'postgres' && env.DATABASE_URL === undefined && env.DATABASE_URL_FILE === undefined) {
       ctx.addIssue({
@@ -407,13 +392,16 @@ function parseTrustProxy(value: string, ctx: z.RefinementCtx): false | number | 
   return entries;
 }
 
+/** The settings that come as NAME or as a file named by NAME_FILE. */
+type SecretName = 'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'DATABASE_URL';
+
 /**
  * A secret from NAME or from the file NAME_FILE names (one trailing newline dropped);
  * undefined when neither is set, or both (a problem reported by the schema).
  */
 function readSecret(
   env: NodeJS.ProcessEnv,
-  name: 'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'DATABASE_URL',
+  name: SecretName,
   readFile: (path: string) => string,
   problems: string[],
 ): string | undefined {
@@ -431,6 +419,10 @@ function readSecret(
     return undefined;
   }
 }
+
+/** The variable a secret came from, to name in a problem: NAME, or NAME_FILE when that is set. */
+const secretSource = (env: NodeJS.ProcessEnv, name: SecretName): string =>
+  emptyToUndefined(env[`${name}_FILE`]) === undefined ? name : `${name}_FILE`;
 
 /** Plain words for the errnos a secret file's read can fail with. */
 const FILE_ERRORS: Readonly<Record<string, string>> = {
@@ -489,25 +481,19 @@ export function loadConfig(
   const secretProblem =
     secret === undefined || isAsymmetric(algorithm) ? undefined : weakSecretProblem(secret, algorithm);
   if (secretProblem !== undefined) {
-    problems.push(
-      `${emptyToUndefined(env.JWT_SECRET_FILE) === undefined ? 'JWT_SECRET' : 'JWT_SECRET_FILE'} ${secretProblem}`,
-    );
+    problems.push(`${secretSource(env, 'JWT_SECRET')} ${secretProblem}`);
   }
   // A PEM pasted into one line of an env file often has its line breaks written as \n.
   const privateKeyPem = readSecret(env, 'JWT_PRIVATE_KEY', readFile, problems)?.replace(/\\n/g, '\n');
   const keyProblem =
     privateKeyPem === undefined || !isAsymmetric(algorithm) ? undefined : pemProblem(privateKeyPem, algorithm);
   if (keyProblem !== undefined) {
-    problems.push(
-      `${emptyToUndefined(env.JWT_PRIVATE_KEY_FILE) === undefined ? 'JWT_PRIVATE_KEY' : 'JWT_PRIVATE_KEY_FILE'} ${keyProblem}`,
-    );
+    problems.push(`${secretSource(env, 'JWT_PRIVATE_KEY')} ${keyProblem}`);
   }
   const databaseUrl = readSecret(env, 'DATABASE_URL', readFile, problems)?.trim();
   const urlProblem = databaseUrl === undefined ? undefined : databaseUrlProblem(databaseUrl);
   if (urlProblem !== undefined) {
-    problems.push(
-      `${emptyToUndefined(env.DATABASE_URL_FILE) === undefined ? 'DATABASE_URL' : 'DATABASE_URL_FILE'} ${urlProblem}`,
-    );
+    problems.push(`${secretSource(env, 'DATABASE_URL')} ${urlProblem}`);
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;

@@ -13,7 +13,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configOrExit, EXIT_BAD_CONFIG, type Config } from './config';
-import { KeyDirectory, KeyDirectoryError } from './data-access/key-directory';
+import { isFileSystemError, KeyDirectory, KeyDirectoryError } from './data-access/key-directory';
 import { systemClock } from './domain/clock';
 import { JWKS_MAX_AGE_SECONDS } from './http/discovery';
 
@@ -110,9 +110,8 @@ function readPrivateKey(file: string) {
   try {
     return createPrivateKey(readFileSync(file, 'utf8'));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
     throw new KeyDirectoryError(
-      `--private-key-file ${file} ${code?.startsWith('E') === true && !code.startsWith('ERR_') ? `cannot be read (${code})` : 'is not a PEM private key'}`,
+      `--private-key-file ${file} ${isFileSystemError(err) ? `cannot be read (${(err as NodeJS.ErrnoException).code})` : 'is not a PEM private key'}`,
     );
   }
 }

@@ -442,7 +442,7 @@ function safeSigner(set: ScheduledKeySet | undefined, now: number): string | und
 }
 
 /** An errno from the file system (EACCES, EROFS, ENOSPC…), not a bug of ours. */
-const isFileSystemError = (err: unknown): boolean => /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code ?? '');
+export const isFileSystemError = (err: unknown): boolean => /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code ?? '');
 
 const serialise = (manifest: Manifest): string => `${JSON.stringify(manifest, null, 2)}\n`;
 
@@ -526,10 +526,10 @@ export class ReloadingKeySet implements KeySet {
     }
     const set = await directory.load();
     if (set === undefined) throw new KeyDirectoryError(`${directory.dir} has no keys.json after initialisation`);
-    set.signingKey(clock());
+    // Throws NoSigningKeyError when nothing can sign: the service does not start without a signer.
+    const active = set.signingKey(clock());
     const version = await directory.version();
     const ring = new ReloadingKeySet(directory, set, version, clock, logger);
-    const active = set.signingKey(clock());
     if (active.alg !== alg) {
       logger.warn(
         { kid: active.kid, alg: active.alg },

@@ -28,13 +28,17 @@ export type JsonResponse<Op extends OperationId, S extends JsonStatus<Op>> = Res
   ? B
   : never;
 
+/** The operation express-openapi-validator routed `req` to, if it matched one. */
+export const routedOperationId = (req: Request): string | undefined =>
+  (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+
 /**
  * The types above are only as good as the routing: a handler wired to another operation
  * would read and answer with the wrong shapes. express-openapi-validator records the
  * operation it routed a request to; this checks it is the one the handler names.
  */
 function assertRoutedTo(req: Request, operation: OperationId): void {
-  const routed = (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+  const routed = routedOperationId(req);
   if (routed !== operation) {
     throw new Error(`the handler for ${operation} was routed a request for ${routed ?? 'no operation'}`);
   }

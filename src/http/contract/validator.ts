@@ -1,12 +1,13 @@
 // express-openapi-validator over the contract: request and response validation, and routing
 // of each operationId to its handler. Installed as one Express layer (see compose-middleware).
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types';
 import type { Contract } from './contract';
 import { composeMiddleware } from './compose-middleware';
 import { checkHandlers, operationDispatcher, useHandlers, type OperationHandlers } from './operation-routing';
 import { taggedOneOfBodies, variantErrors, type TaggedOneOf } from './one-of-variants';
+import { routedOperationId } from './typed-io';
 import { memoiseValidatorRouteMatchers } from './validator-route-cache';
 import { validatorKeyword, type ValidatorError } from '../fastapi-detail';
 import { UnsupportedMediaTypeError } from '../http-errors';
@@ -79,10 +80,6 @@ export function contractValidator(
   ];
 }
 
-/** The operation the validator matched, if any. */
-const operationIdOf = (req: Request): string | undefined =>
-  (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
-
 interface ValidationFailure {
   status?: number;
   errors?: ValidatorError[];
@@ -96,7 +93,7 @@ interface ValidationFailure {
 function oneOfNarrowing(contract: Contract, tagged: ReadonlyMap<string, TaggedOneOf>): ErrorRequestHandler {
   return (err: unknown, req, _res, next) => {
     const failure = err as ValidationFailure | undefined;
-    const operationId = operationIdOf(req);
+    const operationId = routedOperationId(req);
     const oneOf = operationId === undefined ? undefined : tagged.get(operationId);
     if (
       oneOf === undefined ||
@@ -134,7 +131,7 @@ export function requestMediaTypes(contract: Contract): Map<string, readonly stri
  */
 function mediaTypeNaming(accepted: ReadonlyMap<string, readonly string[]>): ErrorRequestHandler {
   return (err: unknown, req, _res, next) => {
-    const operationId = operationIdOf(req);
+    const operationId = routedOperationId(req);
     const types = operationId === undefined ? undefined : accepted.get(operationId);
     next(
       err instanceof OpenApiValidator.error.UnsupportedMediaType && types ? new UnsupportedMediaTypeError(types) : err,
