@@ -3,8 +3,6 @@
 // verified by jsonwebtoken) all answered 401 "Invalid token" (RFC 6750 §3.1).
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
@@ -14,6 +12,7 @@ import { tokenFor } from '../helpers/accounts';
 import { useContractCoverage } from '../helpers/contract-coverage';
 import { buildTestApp, nowSeconds, type TestApp } from '../helpers/test-app';
 import { decodePart, validClaims } from '../helpers/tokens';
+import { startRecordingServer, type RecordingServer } from '../helpers/recording-server';
 
 const coverage = useContractCoverage('asymmetric-tokens');
 
@@ -164,21 +163,13 @@ function attacks(get: () => Deployment): void {
   });
 
   describe('jku and x5u are never fetched (RFC 8725 §3.10)', () => {
-    let server: Server;
+    let server: RecordingServer;
     let base: string;
-    const seen: string[] = [];
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        seen.push(req.url ?? '');
-        res.setHeader('content-type', 'application/json');
-        res.end('{"keys":[]}');
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await startRecordingServer(() => '{"keys":[]}');
+      base = server.base;
     });
-    afterAll(async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
+    afterAll(() => server.close());
 
     it('when the token points at an attacker server, then 401 and the server hears nothing', async () => {
       const d = get();
@@ -192,7 +183,7 @@ function attacks(get: () => Deployment): void {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
       await fetch(`${base}/probe`);
-      expect(seen).toEqual(['/probe']);
+      expect(server.requests).toEqual(['/probe']);
     });
   });
 

@@ -2,8 +2,6 @@
 // libraries: EdDSA goes through jose, ES256 and RS256 through jsonwebtoken. Every token here
 // is a real one, signed by our key, another key or nobody, never a mocked verifier.
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import { reasonOf } from '../helpers/tokens';
 import {
@@ -14,6 +12,7 @@ import {
   type ScheduledKey,
 } from '../../src/domain/signing-keys';
 import { MAX_TOKEN_LENGTH, TokenService } from '../../src/domain/token-service';
+import { startRecordingServer, type RecordingServer } from '../helpers/recording-server';
 
 const NOW = 1_800_000_000;
 const NOW_MS = NOW * 1000;
@@ -435,22 +434,16 @@ describe.each(['EdDSA', 'ES256', 'RS256'] as const)('%s access tokens', (alg) =>
   });
 
   describe('jku and x5u are never fetched (RFC 8725 §3.10; SSRF: §2.9 "Indirect Attacks on the Server")', () => {
-    let server: Server;
+    let server: RecordingServer;
     let base: string;
-    const requests: string[] = [];
 
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        requests.push(req.url ?? '');
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ keys: [{ ...attacker.publicKey.export({ format: 'jwk' }), kid: 'attacker', alg }] }));
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await startRecordingServer(() =>
+        JSON.stringify({ keys: [{ ...attacker.publicKey.export({ format: 'jwk' }), kid: 'attacker', alg }] }),
+      );
+      base = server.base;
     });
-    afterAll(async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
+    afterAll(() => server.close());
 
     it('refuses every token pointing at the attacker server, which receives no request at all', async () => {
       const tokens: Array<[header: Record<string, unknown>, reason: string]> = [
@@ -467,7 +460,7 @@ describe.each(['EdDSA', 'ES256', 'RS256'] as const)('%s access tokens', (alg) =>
       // server counts: our own request is the only one it saw.
       await new Promise((resolve) => setTimeout(resolve, 50));
       await fetch(`${base}/probe`);
-      expect(requests).toEqual(['/probe']);
+      expect(server.requests).toEqual(['/probe']);
     });
   });
 
