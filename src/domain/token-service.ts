@@ -146,12 +146,22 @@ export class TokenService {
   }
 }
 
+/**
+ * The JOSE header: the JSON object in the token's first segment, nothing verified yet. Decoded
+ * here rather than by jose.decodeProtectedHeader, which splits and decodes the whole token
+ * through TextDecoder (7 µs of a /protected request in `npm run bench:profile`); the verifying
+ * library decodes the same segment the same way before it checks the signature over it.
+ */
 function protectedHeader(token: string): jose.ProtectedHeaderParameters {
+  const dot = token.indexOf('.');
+  let header: unknown;
   try {
-    return jose.decodeProtectedHeader(token);
+    header = dot > 0 ? JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8')) : undefined;
   } catch {
-    throw new InvalidTokenError('malformed');
+    header = undefined;
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new InvalidTokenError('malformed');
+  return header as jose.ProtectedHeaderParameters;
 }
 
 /**

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { jsonString, lineWriter, type LineLevel } from '../logger';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -60,6 +61,8 @@ export function installRequestLogging(
     },
   });
 
+  // The line's fields are built here as JSON (lineWriter): same line, a tenth of the cost.
+  const write = lineWriter(logger);
   return (req, res, next) => {
     const start = performance.now();
     req.id = requestId(req, res);
@@ -70,17 +73,32 @@ export function installRequestLogging(
       for (const observe of observers) observe(req, res, seconds);
       const status = res.statusCode;
       const q = req.originalUrl.indexOf('?');
-      const line = {
-        reqId: req.id,
-        req: { id: req.id, method: req.method, path: q === -1 ? req.originalUrl : req.originalUrl.slice(0, q) },
-        res: { statusCode: status },
-        responseTime: Math.round(seconds * 1000),
-        ...(res.writableFinished ? {} : { aborted: true }),
-      };
+      const path = q === -1 ? req.originalUrl : req.originalUrl.slice(0, q);
       // Probes arrive every few seconds from each orchestrator: debug, or they drown the log.
-      if (PROBE_PATHS.has(line.req.path)) logger.debug(line, `${req.method} ${status}`);
-      else if (status >= 500) logger.error(line, `${req.method} ${status}`);
-      else logger.info(line, `${req.method} ${status}`);
+      const level: LineLevel = PROBE_PATHS.has(path) ? 'debug' : status >= 500 ? 'error' : 'info';
+      const responseTime = Math.round(seconds * 1000);
+      const aborted = !res.writableFinished;
+      const msg = `${req.method} ${status}`;
+      if (write) {
+        const id = jsonString(req.id);
+        write(
+          level,
+          `"reqId":${id},"req":{"id":${id},"method":${jsonString(req.method)},"path":${jsonString(path)}},` +
+            `"res":{"statusCode":${status}},"responseTime":${responseTime}${aborted ? ',"aborted":true' : ''},` +
+            `"msg":${jsonString(msg)}`,
+        );
+        return;
+      }
+      logger[level](
+        {
+          reqId: req.id,
+          req: { id: req.id, method: req.method, path },
+          res: { statusCode: status },
+          responseTime,
+          ...(aborted ? { aborted: true } : {}),
+        },
+        msg,
+      );
     });
     next();
   };

@@ -12,6 +12,12 @@ describe('memoiseValidatorRouteMatchers', () => {
     expect(ptr.pathToRegexp('/users/:id', { sensitive: true, strict: false })).not.toBe(a);
     expect(ptr.pathToRegexp('/users/:id', { sensitive: false, strict: true })).not.toBe(a);
     expect(ptr.pathToRegexp('/users/:id')).toBe(ptr.pathToRegexp('/users/:id', {}));
+    // Options beyond sensitive and strict are keyed too (by their JSON).
+    const prefix = ptr.pathToRegexp('/users/:id', { sensitive: false, strict: false, end: false }) as Compiled;
+    expect(prefix).not.toBe(a);
+    expect(prefix).toBe(ptr.pathToRegexp('/users/:id', { sensitive: false, strict: false, end: false }));
+    expect(prefix.regexp.test('/users/42/sessions')).toBe(true);
+    expect(a.regexp.test('/users/42/sessions')).toBe(false);
     expect(a.regexp.flags).not.toMatch(/[gy]/);
     expect(a.regexp.exec('/users/42')?.[1]).toBe('42');
     expect(a.regexp.exec('/users/42')?.[1]).toBe('42');

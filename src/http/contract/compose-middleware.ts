@@ -1,11 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
- * Runs a chain of middleware as one Express layer. express-openapi-validator installs seven
- * layers, each returning a promise; as separate layers each costs a pass of the router's
- * bookkeeping and a promise handler Express attaches to the returned value, on every request.
- * The validator's layers catch their own errors (`.catch(next)`), so their promises are not
- * awaited here; synchronous throws still reach the error handler.
+ * Runs a chain of middleware as one Express layer: each Express layer costs a pass of the
+ * router's path matching and bookkeeping, and a promise handler on whatever it returns, on
+ * every request. Used for the validator's pieces (validator.ts) and for the app's few layers
+ * (app.ts). The chained middleware report their own asynchronous errors through `next`, so
+ * their promises are not awaited here; synchronous throws reach the error handler.
  */
 export function composeMiddleware(middlewares: readonly RequestHandler[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {

@@ -1,7 +1,8 @@
 // openapi.yaml routes requests: every operationId maps to one handler. The check runs at
 // start-up, so a contract and a handler map that disagree never serve a request.
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Contract } from './contract';
+import { routedOperationId } from './typed-io';
 
 export type OperationHandlers = Readonly<Record<string, RequestHandler>>;
 
@@ -17,42 +18,23 @@ export function checkHandlers(contract: Contract, handlers: OperationHandlers): 
   if (problems.length > 0) throw new Error(`openapi.yaml and the handler map disagree: ${problems.join('; ')}`);
 }
 
-interface ResolvedRoute {
-  readonly method: string;
-  readonly openApiRoute: string;
-}
-
-interface ApiDocPaths {
-  readonly paths?: Readonly<Record<string, unknown>>;
-}
-
-const HANDLERS = Symbol('operationHandlers');
-type RoutedRequest = Request & { [HANDLERS]?: OperationHandlers };
-
-/** Gives `req` the handler map of the app it arrived at (see operationDispatcher). */
-export function useHandlers(req: Request, handlers: OperationHandlers): void {
-  (req as RoutedRequest)[HANDLERS] = handlers;
-}
-
 /**
- * express-openapi-validator's `operationHandlers.resolver` (EOV example
- * 5-custom-operation-resolver). It resolves each route to its operationId once, and returns a
- * handler that runs that operation's handler from the map of the app the request arrived at.
- * So one compiled validator can serve every app built from the same contract in a process.
+ * The last link of the validator's chain (validator.ts): runs the handler of the operationId
+ * express-openapi-validator matched the request to. A request it matched to no operation has
+ * already been answered 404 or 405 by then; one that still arrives here goes on to the
+ * not-found handler. A handler's rejected promise reaches the error handler, as Express does it.
  */
-export function operationDispatcher(): (basePath: string, route: ResolvedRoute, apiDoc: ApiDocPaths) => RequestHandler {
-  return (_basePath, route, apiDoc) => {
-    const item = apiDoc.paths?.[route.openApiRoute] as Record<string, { operationId?: string } | undefined> | undefined;
-    const operationId = item?.[route.method.toLowerCase()]?.operationId;
-    if (operationId === undefined) throw new Error(`no operationId for ${route.method} ${route.openApiRoute}`);
-    return (req, res, next) => {
-      const handlers = (req as RoutedRequest)[HANDLERS];
-      const handler = handlers && Object.hasOwn(handlers, operationId) ? handlers[operationId] : undefined;
-      if (!handler) {
-        next(new Error(`no handler for ${operationId}`));
-        return;
-      }
-      return handler(req, res, next);
-    };
+export function operationDispatch(handlers: OperationHandlers): RequestHandler {
+  return (req, res, next) => {
+    const operationId = routedOperationId(req);
+    const handler =
+      operationId !== undefined && Object.hasOwn(handlers, operationId) ? handlers[operationId] : undefined;
+    if (!handler) {
+      next();
+      return;
+    }
+    const returned = handler(req, res, next);
+    if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function')
+      (returned as PromiseLike<unknown>).then(undefined, (err: unknown) => next(err ?? new Error('Rejected promise')));
   };
 }

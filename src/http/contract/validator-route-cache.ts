@@ -11,6 +11,17 @@ type PathToRegexp = (route: unknown, options?: object) => unknown;
 const MEMOISED = Symbol.for('jwt-auth-service.memoisedPathToRegexp');
 const MAX_ENTRIES = 1000;
 
+/**
+ * The lookup calls pathToRegexp for every route of the contract on every request, always with
+ * `{ sensitive, strict }` (booleans): those two are keyed without JSON.stringify, which cost
+ * as much as the lookup itself. Any other options object is keyed by its JSON.
+ */
+function optionsKey(options: object): string {
+  const { sensitive, strict, ...rest } = options as { sensitive?: unknown; strict?: unknown };
+  for (const _ in rest) return JSON.stringify(options);
+  return `${String(sensitive)},${String(strict)}`;
+}
+
 /** Idempotent; returns the module object it patched (for tests). */
 export function memoiseValidatorRouteMatchers(): { pathToRegexp: PathToRegexp } {
   const validatorDir = path.dirname(require.resolve('express-openapi-validator'));
@@ -25,7 +36,7 @@ export function memoiseValidatorRouteMatchers(): { pathToRegexp: PathToRegexp } 
   const cache = new Map<string, unknown>();
   const memoised = (route: unknown, options: object = {}): unknown => {
     if (typeof route !== 'string') return original(route, options);
-    const key = `${route}\0${JSON.stringify(options)}`;
+    const key = `${route}\0${optionsKey(options)}`;
     let compiled = cache.get(key);
     if (compiled === undefined) {
       compiled = original(route, options);

@@ -1,11 +1,16 @@
 // express-openapi-validator over the contract: request and response validation, and routing
 // of each operationId to its handler. Installed as one Express layer (see compose-middleware).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
-import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types';
+import * as OpenApiValidatorModule from 'express-openapi-validator';
+import { OpenApiContext } from 'express-openapi-validator/dist/framework/openapi.context';
+import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader';
+import type { OpenAPIV3, OpenApiValidatorOpts } from 'express-openapi-validator/dist/framework/types';
+import * as middlewares from 'express-openapi-validator/dist/middlewares';
+import { SchemaPreprocessor } from 'express-openapi-validator/dist/middlewares/parsers/schema.preprocessor';
+import { OpenApiValidator } from 'express-openapi-validator/dist/openapi.validator';
 import type { Contract } from './contract';
 import { composeMiddleware } from './compose-middleware';
-import { checkHandlers, operationDispatcher, useHandlers, type OperationHandlers } from './operation-routing';
+import { checkHandlers, operationDispatch, type OperationHandlers } from './operation-routing';
 import { taggedOneOfBodies, variantErrors, type TaggedOneOf } from './one-of-variants';
 import { routedOperationId } from './typed-io';
 import { memoiseValidatorRouteMatchers } from './validator-route-cache';
@@ -18,43 +23,179 @@ export interface ContractValidatorOptions {
   readonly bodyLimitBytes: number;
 }
 
-/**
- * Compiled validators per contract and options. express-openapi-validator compiles a JSON
- * schema validator for every request and response it checks; the handler map is looked up
- * per request (operationDispatcher), so apps built from one contract in one process (tests
- * build hundreds) share one compiled set instead of each compiling its own.
- */
-const compiled = new WeakMap<Contract, Map<string, RequestHandler>>();
+/** The library's pieces that installMiddleware() assembles, built once the contract is loaded. */
+interface ValidatorParts {
+  readonly metadata: RequestHandler;
+  readonly multipart: RequestHandler;
+  readonly requestValidation: RequestHandler;
+  readonly responseValidation: RequestHandler | undefined;
+}
 
-function compiledValidator(
+/**
+ * express-openapi-validator's own middleware, run without its per-request promise hops.
+ *
+ * `OpenApiValidator.middleware()` returns seven layers, and each one, on every request, waits
+ * on the promise of the loaded contract (`pContext.then(...)`) before doing its work: seven
+ * microtask hops per request, plus a second route match in the Express router it builds for
+ * `operationHandlers`. Here the contract is loaded once (on first use, or `await
+ * validatorReady()` at start-up), and the same pieces the library would install run in one
+ * synchronous chain (compose-middleware.ts): its metadata layer (route match, 404/405), its
+ * multipart parser, its request validator, its response validator (res.json hook), and then
+ * the handler of the operationId the metadata layer matched. The security layer is left out,
+ * as before: `validateSecurity` is off (the handlers verify tokens and answer RFC 6750's
+ * challenge). The options are the library's, normalised by its own `OpenApiValidator`.
+ */
+async function buildParts(contract: Contract, options: OpenApiValidatorOpts): Promise<ValidatorParts> {
+  const oav = new OpenApiValidator(options);
+  const spec = await new OpenApiSpecLoader({
+    // The loader and the preprocessor change the document they are given.
+    apiDoc: structuredClone(contract.document),
+    validateApiSpec: false,
+    $refParser: options.$refParser,
+  }).load();
+  const { apiDocRes } = new SchemaPreprocessor(
+    spec.apiDoc,
+    oav.ajvOpts.preprocessor,
+    // The library passes `false` here too when responses are not validated.
+    oav.options.validateResponses as ConstructorParameters<typeof SchemaPreprocessor>[2],
+  ).preProcess();
+  const context = new OpenApiContext(
+    spec,
+    // Unset, as the library passes it: no path is ignored.
+    oav.options.ignorePaths as ConstructorParameters<typeof OpenApiContext>[1],
+    oav.options.ignoreUndocumented,
+    oav.options.useRequestUrl,
+  );
+  const requestValidator = new middlewares.RequestValidator(context.apiDoc, oav.ajvOpts.request);
+  const skip = operationsWithNothingToValidate(contract);
+  return {
+    metadata: middlewares.applyOpenApiMetadata(context, apiDocRes) as RequestHandler,
+    multipart: middlewares.multipart(context.apiDoc, {
+      multerOpts: oav.options.fileUploader,
+      ajvOpts: oav.ajvOpts.multipart,
+    }) as RequestHandler,
+    requestValidation: (req, res, next) => {
+      const operationId = routedOperationId(req);
+      if (operationId !== undefined && skip.has(operationId)) {
+        next();
+        return;
+      }
+      // Its errors reach `next`; the returned promise carries nothing more.
+      void requestValidator.validate(req, res, next);
+    },
+    responseValidation: oav.options.validateResponses
+      ? new middlewares.ResponseValidator(
+          apiDocRes,
+          oav.ajvOpts.response,
+          oav.options.validateResponses,
+          context.serial,
+        ).validate()
+      : undefined,
+  };
+}
+
+interface RouteMatch {
+  readonly pathParams: Record<string, string>;
+  readonly [field: string]: unknown;
+}
+
+/** Distinct (method, path) pairs remembered per app: enough for every route, and bounded. */
+export const ROUTE_MATCH_CACHE_SIZE = 256;
+
+/**
+ * The validator's metadata layer, remembered per method and path. On every request it
+ * matches the path against every route of the contract in turn (a path-to-regexp match each,
+ * with the app's settings read again for each), then records the match as `req.openapi` and
+ * `req.params`. For a route without path parameters the outcome depends only on the method and
+ * the path (the app's routing settings are fixed), so the first request's match is kept and
+ * later requests get a copy of it, with fresh `pathParams` and `params` objects as the layer
+ * makes them. Requests it refuses (404, 405, a malformed path) and routes with parameters
+ * always run the layer, and at most ROUTE_MATCH_CACHE_SIZE pairs are kept (the path is the
+ * raw one, so case and trailing-slash variants are pairs of their own).
+ */
+export function memoisedRouteMatch(metadata: RequestHandler): RequestHandler {
+  const matches = new Map<string, RouteMatch>();
+  return (req, res, next) => {
+    const url = req.originalUrl;
+    const q = url.indexOf('?');
+    const key = `${req.method} ${q === -1 ? url : url.slice(0, q)}`;
+    const known = matches.get(key);
+    const routed = req as typeof req & { openapi?: RouteMatch };
+    if (known !== undefined) {
+      const pathParams = {};
+      routed.openapi = { ...known, pathParams };
+      req.params = pathParams;
+      next();
+      return;
+    }
+    void metadata(req, res, (err?: unknown) => {
+      const match = routed.openapi;
+      if (
+        err === undefined &&
+        match !== undefined &&
+        Object.keys(match.pathParams).length === 0 &&
+        matches.size < ROUTE_MATCH_CACHE_SIZE
+      )
+        matches.set(key, { ...match });
+      next(err);
+    });
+  };
+}
+
+/**
+ * Operations whose requests carry nothing the contract constrains: no parameters (on the
+ * operation or its path) and no request body. The request validator cannot fail for them (it
+ * would check an empty parameter set and no body), so it is not run: GET /protected is one.
+ */
+export function operationsWithNothingToValidate(contract: Contract): ReadonlySet<string> {
+  const { document } = contract;
+  const none = new Set<string>();
+  for (const { operationId, method, path } of contract.operations) {
+    const item = document.paths[path] as OpenAPIV3.PathItemObject & Record<string, OpenAPIV3.OperationObject>;
+    const op = item[method];
+    if (op && !op.requestBody && (op.parameters ?? []).length === 0 && (item.parameters ?? []).length === 0)
+      none.add(operationId);
+  }
+  return none;
+}
+
+/** Prepared validators per contract and options, shared by every app built from them. */
+const prepared = new WeakMap<Contract, Map<string, Promise<ValidatorParts>>>();
+
+function validatorOptions(
   contract: Contract,
   { validateResponses, bodyLimitBytes }: ContractValidatorOptions,
-): RequestHandler {
-  const key = `${validateResponses}:${bodyLimitBytes}`;
-  let byOptions = compiled.get(contract);
-  if (!byOptions) compiled.set(contract, (byOptions = new Map<string, RequestHandler>()));
-  let validator = byOptions.get(key);
-  if (!validator) {
-    validator = composeMiddleware(
-      OpenApiValidator.middleware({
-        apiSpec: contract.document,
-        // Checked once at start-up by loadContract(); not again on the first request.
-        validateApiSpec: false,
-        // As FastAPI: report every bad field at once, and ignore unknown query parameters
-        // (clients of the original may send some).
-        validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
-        validateResponses,
-        // Bearer tokens are verified by the handlers: the validator's check neither verifies
-        // them nor sends the WWW-Authenticate challenge RFC 6750 §3 requires.
-        validateSecurity: false,
-        fileUploader: { limits: { fieldSize: bodyLimitBytes, fields: 20, files: 0, parts: 20 } },
-        // Stryker disable next-line StringLiteral: a custom resolver receives basePath and ignores it.
-        operationHandlers: { basePath: '', resolver: operationDispatcher() },
-      }),
-    );
-    byOptions.set(key, validator);
-  }
-  return validator;
+): OpenApiValidatorOpts {
+  return {
+    apiSpec: contract.document,
+    // Checked once at start-up by loadContract(); not again on the first request.
+    validateApiSpec: false,
+    // As FastAPI: report every bad field at once, and ignore unknown query parameters
+    // (clients of the original may send some).
+    validateRequests: { allowUnknownQueryParameters: true, allErrors: true },
+    validateResponses,
+    // Bearer tokens are verified by the handlers: the validator's check neither verifies
+    // them nor sends the WWW-Authenticate challenge RFC 6750 §3 requires.
+    validateSecurity: false,
+    fileUploader: { limits: { fieldSize: bodyLimitBytes, fields: 20, files: 0, parts: 20 } },
+  };
+}
+
+function preparedParts(contract: Contract, options: ContractValidatorOptions): Promise<ValidatorParts> {
+  const key = `${options.validateResponses}:${options.bodyLimitBytes}`;
+  let byOptions = prepared.get(contract);
+  if (!byOptions) prepared.set(contract, (byOptions = new Map<string, Promise<ValidatorParts>>()));
+  let parts = byOptions.get(key);
+  if (!parts) byOptions.set(key, (parts = buildParts(contract, validatorOptions(contract, options))));
+  return parts;
+}
+
+/**
+ * Loads the validator's view of the contract now, so the first request does not wait for it.
+ * Rejects when the library cannot load the contract.
+ */
+export async function validatorReady(contract: Contract, options: ContractValidatorOptions): Promise<void> {
+  await preparedParts(contract, options);
 }
 
 /**
@@ -69,11 +210,23 @@ export function contractValidator(
 ): [RequestHandler, ErrorRequestHandler, ErrorRequestHandler] {
   checkHandlers(contract, handlers);
   memoiseValidatorRouteMatchers();
-  const validator = compiledValidator(contract, options);
+  const dispatch = operationDispatch(handlers);
+  const parts = preparedParts(contract, options);
+  let chain: RequestHandler | undefined;
+  void parts.then(
+    (p) =>
+      (chain = composeMiddleware(
+        p.responseValidation
+          ? [memoisedRouteMatch(p.metadata), p.multipart, p.requestValidation, p.responseValidation, dispatch]
+          : [memoisedRouteMatch(p.metadata), p.multipart, p.requestValidation, dispatch],
+      )),
+    // Reported to the request that waits for it, below.
+    () => undefined,
+  );
   return [
     (req, res, next) => {
-      useHandlers(req, handlers);
-      validator(req, res, next);
+      if (chain) chain(req, res, next);
+      else parts.then(() => chain?.(req, res, next), next);
     },
     oneOfNarrowing(contract, taggedOneOfBodies(contract.document)),
     mediaTypeNaming(requestMediaTypes(contract)),
@@ -134,7 +287,9 @@ function mediaTypeNaming(accepted: ReadonlyMap<string, readonly string[]>): Erro
     const operationId = routedOperationId(req);
     const types = operationId === undefined ? undefined : accepted.get(operationId);
     next(
-      err instanceof OpenApiValidator.error.UnsupportedMediaType && types ? new UnsupportedMediaTypeError(types) : err,
+      err instanceof OpenApiValidatorModule.error.UnsupportedMediaType && types
+        ? new UnsupportedMediaTypeError(types)
+        : err,
     );
   };
 }
