@@ -24,7 +24,8 @@ import { HmacKeySet, jwkThumbprint, ScheduledKeySet, type KeySet } from './domai
 import { TokenService } from './domain/token-service';
 import type { UserStore } from './domain/user-store';
 import type { AppParts } from './http/app';
-import { loadContract, type Contract } from './http/contract/contract';
+import type { Contract } from './http/contract/contract';
+import { loadShippedContract } from './http/contract/contract-artefact';
 import { authorizationServerMetadata, type Discovery } from './http/discovery';
 import { errorSummary } from './logger';
 import { createMetrics, type MetricsEndpoint } from './metrics';
@@ -160,10 +161,11 @@ export async function createDependencies(
   const users = overrides.users ?? stores.users;
   const attempts = overrides.attempts ?? stores.attempts;
   const pool = overrides.hashPool ?? new Argon2Pool(config.hashing);
-  // The dummy hash runs in the pool while the contract is parsed and checked here.
+  // The dummy hash runs in the pool while the contract is loaded (checked at build time; here
+  // only when running from src/ or when openapi.yaml changed since).
   const [hasher, contract] = await Promise.all([
     overrides.hasher ?? Argon2idHasher.create(pool, config.password.argon2),
-    overrides.contract ?? loadContract(),
+    overrides.contract ?? loadShippedContract({ warn: (message) => logger.warn(message) }),
   ]);
   const signing = await signingKeys(config.jwt.signing, clock, logger);
   if (config.production && !config.publicUrlConfigured) {

@@ -202,20 +202,29 @@ const OUR_PREFIXES = [
 const KUBERNETES_SERVICE_VARIABLE =
   /_SERVICE_(HOST|PORT)(_[A-Z0-9_]+)?$|_PORT(_\d+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?$/;
 
-/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+/**
+ * Optimal string alignment distance (insertions, deletions, substitutions, adjacent swaps), or
+ * `bound + 1` as soon as it is known to exceed `bound` (a row's minimum never decreases).
+ */
+function editDistance(a: string, b: string, bound: number): number {
+  // Three rows of the table: i - 2 (for swaps), i - 1 and i.
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let row = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
+    row[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = best;
+      let best = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      row[j] = best;
+      rowMin = Math.min(rowMin, best);
     }
+    if (rowMin > bound) return bound + 1;
+    [before, previous, row] = [previous, row, before];
   }
-  return d[a.length]![b.length]!;
+  return previous[b.length]!;
 }
 
 /**
@@ -231,15 +240,29 @@ export function lookalikeVariables(env: NodeJS.ProcessEnv): Array<{ readonly nam
       continue;
     // The _FILE forms of our secrets are ours too.
     if (name.endsWith('_FILE') && KNOWN_VARIABLES.includes(name.slice(0, -5))) continue;
-    const ranked = KNOWN_VARIABLES.map((known) => ({ known, distance: editDistance(name, known) })).sort(
-      (x, y) => x.distance - y.distance,
-    );
-    const nearest = ranked[0]!;
     const allowed = name.length >= 8 ? 2 : name.length >= 5 ? 1 : 0;
     const prefixed = OUR_PREFIXES.some((p) => name.startsWith(p));
-    if (nearest.distance <= allowed || prefixed) found.push({ name, meant: nearest.known });
+    const nearest = nearestKnownVariable(name, prefixed ? Infinity : allowed);
+    if (nearest !== undefined) found.push({ name, meant: nearest });
   }
   return found;
+}
+
+/**
+ * The known name nearest to `name` (the first in KNOWN_VARIABLES among equals) if it is within
+ * `within` edits. A name whose length differs by more than that, or than the best found so
+ * far, cannot be nearer (every insertion or deletion is an edit): it is skipped, which spares
+ * the distance over most of a process's environment (PATH, HOME…), at every start.
+ */
+function nearestKnownVariable(name: string, within: number): string | undefined {
+  let best: { known: string; distance: number } | undefined;
+  for (const known of KNOWN_VARIABLES) {
+    const bound = Math.min(within, best === undefined ? Infinity : best.distance - 1);
+    if (Math.abs(known.length - name.length) > bound) continue;
+    const distance = editDistance(name, known, bound);
+    if (distance <= bound) best = { known, distance };
+  }
+  return best?.known;
 }
 
 /** Where accounts, sessions, revocations and throttle counters live. */

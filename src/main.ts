@@ -2,7 +2,7 @@
 import { createDependencies } from './composition-root';
 import { configOrExit, EXIT_BAD_CONFIG } from './config';
 import { KeyDirectoryError } from './data-access/key-directory';
-import { StoreStartupError } from './data-access/postgres/open';
+import { StoreStartupError } from './data-access/store-startup-error';
 import { NoSigningKeyError } from './domain/signing-keys';
 import { createApp } from './http/app';
 import { createMetricsServer } from './http/metrics-server';

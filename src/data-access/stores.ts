@@ -11,7 +11,7 @@ import { MemoryAttemptCounter } from './memory-attempt-counter';
 import { MemoryRevocationStore } from './memory-revocation-store';
 import { MemorySessionStore } from './memory-session-store';
 import { MemoryUserStore } from './memory-user-store';
-import { openPostgresStores } from './postgres/open';
+import type * as PostgresStores from './postgres/open';
 
 export interface Stores {
   readonly kind: StoreConfig['kind'];
@@ -45,7 +45,9 @@ export function openStores(
   maxThrottleKeys: number,
   logger: Logger,
 ): Promise<Stores> {
-  return config.kind === 'postgres'
-    ? openPostgresStores(config, clock, logger)
-    : Promise.resolve(memoryStores(clock, maxThrottleKeys));
+  if (config.kind !== 'postgres') return Promise.resolve(memoryStores(clock, maxThrottleKeys));
+  // Required only here: with STORE=memory the process never loads pg or node-pg-migrate.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openPostgresStores } = require('./postgres/open') as typeof PostgresStores;
+  return openPostgresStores(config, clock, logger);
 }

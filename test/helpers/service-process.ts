@@ -19,8 +19,8 @@ export function buildDist(): void {
       stdio: 'inherit',
     },
   );
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('../../scripts/copy-build-assets.js') as { copyBuildAssets: () => void }).copyBuildAssets();
+  // As `npm run build`: the migrations, and the contract checked and written as dist/contract.json.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'copy-build-assets.js')], { cwd: ROOT, stdio: 'inherit' });
   built = true;
 }
 

@@ -11,16 +11,9 @@ import { errorSummary } from '../../logger';
 import { migrate, pendingMigrations } from './migrations';
 import { PostgresRevocationStore } from './revocation-store';
 import { PostgresSessionStore } from './session-store';
+import { StoreStartupError } from '../store-startup-error';
 import { Sweeper } from './sweeper';
 import { PostgresUserStore } from './user-store';
-
-/** Start-up could not reach or prepare the database; the process exits with this message. */
-export class StoreStartupError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreStartupError';
-  }
-}
 
 export interface OpenOptions {
   readonly feedTiming?: FeedTiming;

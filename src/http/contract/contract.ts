@@ -1,11 +1,13 @@
-// Loads openapi.yaml once at start-up, checks it against the OpenAPI meta-schema (the same
-// check express-openapi-validator would otherwise run lazily on the first request), and
-// lists its operations so the composition root can insist on a handler for each.
+// Loads the contract once at start-up and lists its operations so the composition root can
+// insist on a handler for each. From openapi.yaml, the document is parsed and checked against
+// the OpenAPI meta-schema (the same check express-openapi-validator would otherwise run lazily
+// on the first request); `npm run build` runs that once and writes the result next to the
+// compiled code (contract-artefact.ts), which the built service loads instead.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader';
 import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types';
-import { parse } from 'yaml';
+import type * as Yaml from 'yaml';
 
 export const DEFAULT_CONTRACT_PATH = path.resolve(__dirname, '..', '..', '..', 'openapi.yaml');
 
@@ -43,8 +45,20 @@ export function listOperations(document: OpenAPIV3.DocumentV3): ContractOperatio
   return operations;
 }
 
-export async function loadContract(file: string = DEFAULT_CONTRACT_PATH): Promise<Contract> {
-  const yamlText = await readFile(file, 'utf8');
+/** The contract from its two texts, once loadContract() or the build has checked them. */
+export function contractFrom(yamlText: string, jsonText: string): Contract {
+  const document = JSON.parse(jsonText) as OpenAPIV3.DocumentV3;
+  return { document, yamlText, jsonText, operations: listOperations(document) };
+}
+
+/**
+ * Parses `yamlText` and checks it against the OpenAPI meta-schema and for an operationId on
+ * every operation; `source` names it in the error.
+ */
+export async function checkContract(yamlText: string, source: string): Promise<Contract> {
+  // Required here, not at the top: the built service loads the pre-parsed contract instead.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('yaml') as typeof Yaml;
   const document = parse(yamlText) as OpenAPIV3.DocumentV3;
   try {
     // Stryker disable next-line ObjectLiteral,StringLiteral: 'bundle' is the loader's default mode; the contract has no external $refs to resolve either way.
@@ -55,8 +69,13 @@ export async function loadContract(file: string = DEFAULT_CONTRACT_PATH): Promis
     }).load();
   } catch (err) {
     throw new ContractError(
-      `${file} is not a valid OpenAPI document: ${err instanceof Error ? err.message : String(err)}`,
+      `${source} is not a valid OpenAPI document: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
   return { document, yamlText, jsonText: JSON.stringify(document), operations: listOperations(document) };
+}
+
+/** Reads `file` and checks it in full (checkContract). */
+export async function loadContract(file: string = DEFAULT_CONTRACT_PATH): Promise<Contract> {
+  return checkContract(await readFile(file, 'utf8'), file);
 }

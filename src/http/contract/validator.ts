@@ -13,6 +13,7 @@ import { composeMiddleware } from './compose-middleware';
 import { checkHandlers, operationDispatch, type OperationHandlers } from './operation-routing';
 import { taggedOneOfBodies, variantErrors, type TaggedOneOf } from './one-of-variants';
 import { routedOperationId } from './typed-io';
+import { compileSpecSchemaOnDemand } from './spec-schema-on-demand';
 import { memoiseValidatorRouteMatchers } from './validator-route-cache';
 import { validatorKeyword, type ValidatorError } from '../fastapi-detail';
 import { UnsupportedMediaTypeError } from '../http-errors';
@@ -47,6 +48,9 @@ interface ValidatorParts {
  */
 async function buildParts(contract: Contract, options: OpenApiValidatorOpts): Promise<ValidatorParts> {
   const oav = new OpenApiValidator(options);
+  // The contract was checked at build time or by loadContract(): loading it here need not
+  // compile the OpenAPI meta-schema again (spec-schema-on-demand.ts).
+  compileSpecSchemaOnDemand();
   const spec = await new OpenApiSpecLoader({
     // The loader and the preprocessor change the document they are given.
     apiDoc: structuredClone(contract.document),
