@@ -9,6 +9,9 @@
 //   node bench/protected-compare.mjs --quick          1 pass of 0.5 s + 2 s
 //   flags: --passes=N --duration=S --warmup=S --stores=memory,postgres --no-fastapi
 //          --variant=LABEL:path/to/dist/main.js (another build on STORE=memory; repeatable: A/B)
+//          --ablation (adds what single layers cost: the service on STORE=memory with response
+//          validation off, with the request line off (LOG_LEVEL=warn), with metrics off, and
+//          plain Express sending the service's response headers; never a production setting)
 //          --strict (exit 1 when a target is missed)
 // Also imported by bench/run.mjs (protectedCompare()).
 /* global process, console */
@@ -64,9 +67,16 @@ const range = (xs) => {
   return s.length === 0 ? [NaN, NaN] : [Math.min(...s), Math.max(...s)];
 };
 
-async function startNodeBaseline(name, script, sub) {
+/** Ablation variants: one layer of the service switched off, or one added to plain Express. */
+export const ABLATIONS = [
+  { label: 'no-response-validation', env: { VALIDATE_RESPONSES: 'false' } },
+  { label: 'no-request-line', env: { LOG_LEVEL: 'warn' } },
+  { label: 'no-metrics', env: { METRICS_ENABLED: 'false' } },
+];
+
+async function startNodeBaseline(name, script, sub, extraEnv = {}) {
   const port = await freePort();
-  const env = { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1' };
+  const env = { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...extraEnv };
   env.JWT_SECRET = BENCH_JWT_SECRET; // bench fixture, see bench/fixtures.mjs
   delete env.NODE_OPTIONS;
   const server = startServer(name, path.join(BENCH_DIR, 'baselines', script), {
@@ -103,20 +113,36 @@ export async function protectedCompare(ctx) {
   const skipped = [];
   let cluster;
   let fastapi;
+  let fastapiInfo;
   try {
     servers.push(await startNodeBaseline('express', 'express-server.mjs', sub));
     servers.push(await startNodeBaseline('node:http', 'node-http-server.mjs', sub));
+    if (ctx.ablation)
+      servers.push(
+        await startNodeBaseline('express+service-headers', 'express-server.mjs', sub, { SERVICE_HEADERS: '1' }),
+      );
     if (ctx.fastapi) {
       const { startFastapiBaseline } = await import('./baselines/fastapi.mjs');
       const port = await freePort();
-      const f = await startFastapiBaseline({ port, logFile: path.join(LOG_DIR, 'fastapi.log') });
+      const f = await startFastapiBaseline({ port, logFile: path.join(LOG_DIR, 'fastapi.log'), username: sub });
       if (f.skipped) {
         skipped.push(f.skipped);
         log(`  ${f.skipped}`);
       } else {
         fastapi = f;
-        servers.push({ name: 'fastapi', server: f.server, port, readyMs: f.readyMs, load: f.load });
-        log(`  FastAPI baseline: ${f.description}`);
+        const load = protectedLoad(port, f.token, sub, PROTECTED_CONNECTIONS);
+        servers.push({ name: 'fastapi', server: f.server, port, readyMs: f.readyMs, load });
+        fastapiInfo = {
+          python: f.python,
+          versions: f.versions,
+          loop: f.loop,
+          http: f.http,
+        };
+        log(
+          `  FastAPI baseline: Python ${f.python.version}, ${Object.entries(f.versions)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}, uvicorn on ${f.loop} + ${f.http}, access log on`,
+        );
       }
     }
     for (const store of ctx.stores) {
@@ -138,6 +164,12 @@ export async function protectedCompare(ctx) {
         env.STORE = store;
       }
       servers.push(await startServiceOn(`service-${store}`, DIST_MAIN, env, port, sub));
+    }
+    for (const { label, env: overrides } of ctx.ablation ? ABLATIONS : []) {
+      const port = await freePort();
+      const { env } = serviceEnv(port);
+      Object.assign(env, { STORE: 'memory' }, overrides);
+      servers.push(await startServiceOn(`memory:${label}`, DIST_MAIN, env, port, sub));
     }
     for (const { label, main } of ctx.variants) {
       const port = await freePort();
@@ -163,7 +195,7 @@ export async function protectedCompare(ctx) {
         runs[s.name].push(r);
       }
     }
-    return summarise(runs, servers, skipped, ctx);
+    return { ...summarise(runs, servers, skipped, ctx), fastapi: fastapiInfo };
   } finally {
     for (const s of servers) await stopServer(s.server);
     if (fastapi && !servers.some((s) => s.name === 'fastapi')) await stopServer(fastapi.server);
@@ -285,10 +317,10 @@ async function main() {
   const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   for (const a of argv) {
     if (
-      !/^--(quick|strict|no-fastapi|passes=\d+|duration=[\d.]+|warmup=[\d.]+|stores=[a-z,]*|variant=[^:]+:.+)$/.test(a)
+      !/^--(quick|strict|no-fastapi|ablation|passes=\d+|duration=[\d.]+|warmup=[\d.]+|stores=[a-z,]*|variant=[^:]+:.+)$/.test(a)
     ) {
       console.error(
-        `unknown argument ${a}\nusage: node bench/protected-compare.mjs [--quick] [--strict] [--passes=N] [--duration=S] [--warmup=S] [--stores=memory,postgres] [--no-fastapi] [--variant=LABEL:path/main.js]`,
+        `unknown argument ${a}\nusage: node bench/protected-compare.mjs [--quick] [--strict] [--passes=N] [--duration=S] [--warmup=S] [--stores=memory,postgres] [--no-fastapi] [--ablation] [--variant=LABEL:path/main.js]`,
       );
       process.exit(2);
     }
@@ -302,6 +334,7 @@ async function main() {
     quietWaitS: quick ? 2 : 30,
     stores: (opt('stores') ?? 'memory,postgres').split(',').filter(Boolean),
     fastapi: !argv.includes('--no-fastapi'),
+    ablation: argv.includes('--ablation'),
     variants: argv
       .filter((a) => a.startsWith('--variant='))
       .map((a) => {

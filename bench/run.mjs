@@ -67,6 +67,7 @@ import {
 } from './lib.mjs';
 import { formatSummary, summariseProfile } from './profile-summary.mjs';
 import { OPERATIONS as STORE_OPERATIONS, storeCompare } from './store-compare.mjs';
+import { PROTECTED_CONNECTIONS as COMPARE_CONNECTIONS, printCompare, protectedCompare } from './protected-compare.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -124,12 +125,33 @@ const THREADPOOL_SIZE = Math.min(Math.max(Number(process.env.UV_THREADPOOL_SIZE)
 const CEILING_IN_FLIGHT_PER_THREAD = 2;
 
 const TARGETS = {
-  protectedVsExpress: { label: '/protected ÷ plain Express', op: '>=', target: 0.65, unit: '×' },
+  protectedVsExpress: {
+    label: '/protected ÷ plain Express, side by side, STORE=memory',
+    op: '>=',
+    target: 0.75,
+    unit: '×',
+  },
+  protectedVsExpressPostgres: {
+    label: '/protected ÷ plain Express, side by side, STORE=postgres',
+    op: '>=',
+    target: 0.75,
+    unit: '×',
+  },
+  protectedP99VsExpress: { label: '/protected p99 ÷ Express p99, STORE=memory', op: '<=', target: 1.5, unit: '×' },
+  protectedP99VsExpressPostgres: {
+    label: '/protected p99 ÷ Express p99, STORE=postgres',
+    op: '<=',
+    target: 1.5,
+    unit: '×',
+  },
   protectedP99: { label: `/protected p99 @${PROTECTED_CONNECTIONS} conns`, op: '<=', target: 30, unit: 'ms' },
   tokenVsCeiling: { label: '/token ÷ hashing ceiling', op: '>=', target: 0.85, unit: '×' },
   protectedP99Saturated: { label: '/protected p99 saturated ÷ idle p99', op: '<=', target: 2, unit: '×' },
-  readyMs: { label: 'spawn → first 200 /readyz', op: '<=', target: 1500, unit: 'ms' },
+  readyMs: { label: 'spawn → first 200 /readyz', op: '<=', target: 1000, unit: 'ms' },
+  peakRss: { label: 'peak RSS (VmHWM), STORE=memory, whole run', op: '<=', target: 150, unit: 'MiB' },
 };
+/** Passes of the side-by-side /protected comparison (medians of the per-pass ratios). */
+const COMPARE_PASSES = QUICK ? 1 : 3;
 
 for (const [name, v] of [
   ['duration', DURATION_S],
@@ -317,7 +339,7 @@ async function fullRun() {
   const user = `bench_${randomBytes(4).toString('hex')}`;
   const failures = [];
 
-  log('\n[1/7] argon2id hashing ceiling (in-process)');
+  log('\n[1/8] argon2id hashing ceiling (in-process)');
   await settle();
   const hashingRuns = [{ ...(await hashingCeiling(config.password.argon2, config.hashing)), when: 'start' }];
   await settle();
@@ -327,7 +349,7 @@ async function fullRun() {
     ['express', 'baseline-express', 'express-server.mjs'],
     ['node', 'baseline-node-http', 'node-http-server.mjs'],
   ]) {
-    log(`\n[${key === 'express' ? 2 : 3}/7] ${name}: GET /protected`);
+    log(`\n[${key === 'express' ? 2 : 3}/8] ${name}: GET /protected`);
     const b = await startBaseline(name, script, { sub: user });
     const sampler = rssSampler(b.server.pid);
     try {
@@ -343,7 +365,7 @@ async function fullRun() {
     await settle();
   }
 
-  log('\n[4/7] service (node dist/main.js, NODE_ENV=production, LOG_LEVEL=info → log file)');
+  log('\n[4/8] service (node dist/main.js, NODE_ENV=production, LOG_LEVEL=info → log file)');
   const svc = await startService({ port: servicePort, env });
   log(`  ready after ${round(svc.readyMs, 0)} ms`);
   const phases = {};
@@ -414,7 +436,20 @@ async function fullRun() {
   }
   const serviceLog = await logStats(svc.server.logFile);
 
-  log('\n[5/7] store comparison: the service on STORE=memory, then STORE=postgres (throwaway cluster)');
+  log('\n[5/8] GET /protected side by side: plain Express, node:http, FastAPI, the service on each store');
+  const compare = await protectedCompare({
+    passes: COMPARE_PASSES,
+    warmupS: QUICK ? Math.min(WARMUP_S, 0.5) : WARMUP_S,
+    durationS: QUICK ? DURATION_S : Math.min(DURATION_S, 8),
+    settleMs: QUICK ? 200 : SETTLE_MS,
+    quietWaitS: QUICK ? 0.5 : QUIET_WAIT_S,
+    stores: ['memory', 'postgres'],
+    fastapi: true,
+    variants: [],
+  });
+  failures.push(...compare.failures);
+
+  log('\n[6/8] store comparison: the service on STORE=memory, then STORE=postgres (throwaway cluster)');
   const stores = await storeCompare({
     // Shorter warm-ups and waits for a quiet machine in --quick: eight loads in under a minute.
     warmupS: QUICK ? Math.min(WARMUP_S, 0.5) : WARMUP_S,
@@ -426,13 +461,13 @@ async function fullRun() {
   });
   failures.push(...stores.failures);
 
-  log('\n[6/7] sign and verify cost per algorithm (TokenService from dist/, in this process, one in flight)');
+  log('\n[7/8] sign and verify cost per algorithm (TokenService from dist/, in this process, one in flight)');
   await settle();
   const cost = await signVerifyCost({ rounds: COST_ROUNDS, roundMs: COST_ROUND_MS });
   log(`  ${Object.keys(cost.results).join(', ')}: ${round(cost.seconds, 1)} s`);
   const algorithmVariants = QUICK ? ALGORITHM_VARIANTS.filter((v) => v.quick) : ALGORITHM_VARIANTS;
   log(
-    `\n[7/7] GET /protected per algorithm (node dist/main.js, STORE=memory): ${algorithmVariants.map((v) => v.name).join(', ')}`,
+    `\n[8/8] GET /protected per algorithm (node dist/main.js, STORE=memory): ${algorithmVariants.map((v) => v.name).join(', ')}`,
   );
   const byAlgorithm = await protectedByAlgorithm({
     warmupS: QUICK ? Math.min(WARMUP_S, 0.5) : WARMUP_S,
@@ -523,6 +558,11 @@ async function fullRun() {
   })
     .filter(([, r]) => r.otherCpuPct > 20)
     .map(([name, r]) => `${name} ${round(r.otherCpuPct, 0)}%`);
+  for (const [name, runs] of Object.entries(compare.runs)) {
+    for (const r of runs)
+      if (r.otherCpuPct > 20)
+        contaminated.push(`/protected side by side ${name} (pass ${r.pass + 1}) ${round(r.otherCpuPct, 0)}%`);
+  }
   for (const [name, runs] of Object.entries(byAlgorithm.runs)) {
     for (const r of runs)
       if (r.otherCpuPct > 20) contaminated.push(`/protected ${name} (pass ${r.pass + 1}) ${round(r.otherCpuPct, 0)}%`);
@@ -544,8 +584,12 @@ async function fullRun() {
     tokenVsCeiling: phases.token.rps / hashing.verifiesPerSec,
     signupVsCeiling: phases.signup.rps / hashing.verifiesPerSec,
   };
+  const side = compare.byServer;
   const targets = {
-    protectedVsExpress: verdict('protectedVsExpress', ratios.protectedVsExpress),
+    protectedVsExpress: verdict('protectedVsExpress', side['service-memory']?.rpsVsExpress),
+    protectedVsExpressPostgres: verdict('protectedVsExpressPostgres', side['service-postgres']?.rpsVsExpress),
+    protectedP99VsExpress: verdict('protectedP99VsExpress', side['service-memory']?.p99VsExpress),
+    protectedP99VsExpressPostgres: verdict('protectedP99VsExpressPostgres', side['service-postgres']?.p99VsExpress),
     protectedP99: verdict('protectedP99', phases.protected.latencyMs.p99),
     tokenVsCeiling: verdict('tokenVsCeiling', ratios.tokenVsCeiling),
     protectedP99Saturated: verdict(
@@ -553,9 +597,11 @@ async function fullRun() {
       phases.protectedUnderTokenLoad.latencyMs.p99 / Math.max(1, phases.protected.latencyMs.p99),
     ),
     readyMs: verdict('readyMs', svc.readyMs),
+    peakRss: verdict('peakRss', hwmKiB / 1024),
   };
 
   const mark = (t) => (t ? `${t.op} ${t.target}${t.unit === '×' ? '×' : ` ${t.unit}`}` : '');
+  const r2 = (x) => round(x, 2);
   const pf = (t) => (t ? (t.pass ? 'pass' : 'MISS') : '');
   const rps = (x) => round(x, 0);
   const rows = [
@@ -587,12 +633,7 @@ async function fullRun() {
       mark(targets.protectedP99),
       pf(targets.protectedP99),
     ],
-    [
-      `  ${TARGETS.protectedVsExpress.label}`,
-      `${round(ratios.protectedVsExpress, 3)}×`,
-      mark(targets.protectedVsExpress),
-      pf(targets.protectedVsExpress),
-    ],
+    ['  ÷ plain Express (its own phase, not side by side)', `${round(ratios.protectedVsExpress, 3)}×`, '', ''],
     ['  same, by server CPU µs/request', `${round(ratios.protectedVsExpressByCpu, 3)}×`, '', ''],
     ['  service ÷ bare node:http', `${round(ratios.protectedVsNode, 3)}×`, '', ''],
     ['  (plain Express ÷ bare node:http)', `${round(ratios.expressVsNode, 3)}×`, '', ''],
@@ -616,7 +657,25 @@ async function fullRun() {
     ],
     ['  concurrent POST /token', `${round(phases.tokenDuringSaturation.rps, 1)} req/s`, '', ''],
     [`service ${TARGETS.readyMs.label}`, `${round(svc.readyMs, 0)} ms`, mark(targets.readyMs), pf(targets.readyMs)],
-    ['service peak RSS (VmHWM)', `${round(hwmKiB / 1024, 1)} MiB`, '', ''],
+    [`service ${TARGETS.peakRss.label}`, `${round(hwmKiB / 1024, 1)} MiB`, mark(targets.peakRss), pf(targets.peakRss)],
+    [`GET /protected side by side (${COMPARE_CONNECTIONS} conns, ${COMPARE_PASSES} passes, medians)`, '', '', ''],
+    ...Object.entries(side).map(([name, x]) => [
+      `  ${name}`,
+      `${round(x.rps, 0)} req/s, p99 ${x.p99} ms, ${round(x.cpuUsPerRequest, 0)} µs CPU/req` +
+        (name === 'express' ? '' : `, ${r2(x.rpsVsExpress)}× Express`) +
+        (compare.vsFastapi[name] === undefined || name === 'fastapi'
+          ? ''
+          : `, ${r2(compare.vsFastapi[name])}× FastAPI`),
+      '',
+      '',
+    ]),
+    ...compare.skipped.map((line) => [`  ${line}`, '', '', '']),
+    ...[
+      ['protectedVsExpress', 'service-memory', 'rpsVsExpress'],
+      ['protectedVsExpressPostgres', 'service-postgres', 'rpsVsExpress'],
+      ['protectedP99VsExpress', 'service-memory', 'p99VsExpress'],
+      ['protectedP99VsExpressPostgres', 'service-postgres', 'p99VsExpress'],
+    ].map(([key]) => [`  ${TARGETS[key].label}`, `${r2(targets[key].value)}×`, mark(targets[key]), pf(targets[key])]),
     [
       `throttle state, ${throttleMemory.keys} attacker keys`,
       `${round(throttleMemory.heapBytes / 2 ** 20, 1)} MiB (${throttleMemory.bytesPerKey} B/key)`,
@@ -665,6 +724,8 @@ async function fullRun() {
   }
   log('\nResults');
   printTable(rows);
+  log('\nGET /protected side by side (medians over the passes; ratios within each pass)');
+  printCompare(compare);
   log('\nSigning algorithms: sign and verify through TokenService (µs per operation, one in flight)');
   printCost(cost);
   log('');
@@ -721,6 +782,7 @@ async function fullRun() {
       phases,
     },
     ratios,
+    sideBySide: compare,
     throttleMemory,
     sessionMemory,
     algorithms: {
