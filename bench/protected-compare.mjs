@@ -5,7 +5,7 @@
 // machine's other load hits every server alike. The ratios are taken within a pass and their
 // median reported. See bench/README.md, "GET /protected side by side".
 //
-//   node bench/protected-compare.mjs                  4 passes of 2 s warm-up + 8 s
+//   node bench/protected-compare.mjs                  8 passes of 0.5 s warm-up + 3 s
 //   node bench/protected-compare.mjs --quick          1 pass of 0.5 s + 2 s
 //   flags: --passes=N --duration=S --warmup=S --stores=memory,postgres --no-fastapi
 //          --variant=LABEL:path/to/dist/main.js (another build on STORE=memory; repeatable: A/B)
@@ -15,6 +15,7 @@
 //          --strict (exit 1 when a target is missed)
 // Also imported by bench/run.mjs (protectedCompare()).
 /* global process, console */
+import autocannon from 'autocannon';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -179,6 +180,9 @@ export async function protectedCompare(ctx) {
     }
     for (const s of servers) log(`  ${s.name.padEnd(18)} ready after ${round(s.readyMs, 0)} ms on port ${s.port}`);
 
+    // Every server gets its JIT warmed once before the first pass: the passes' own warm-ups
+    // are short, so that many short loads can take turns.
+    for (const s of servers) await autocannon({ timeout: 10, ...s.load, duration: ctx.initialWarmupS ?? 3 });
     const runs = Object.fromEntries(servers.map((s) => [s.name, []]));
     for (let pass = 0; pass < passes; pass++) {
       const order = pass % 2 === 0 ? servers : [...servers].reverse();
@@ -317,7 +321,9 @@ async function main() {
   const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   for (const a of argv) {
     if (
-      !/^--(quick|strict|no-fastapi|ablation|passes=\d+|duration=[\d.]+|warmup=[\d.]+|stores=[a-z,]*|variant=[^:]+:.+)$/.test(a)
+      !/^--(quick|strict|no-fastapi|ablation|passes=\d+|duration=[\d.]+|warmup=[\d.]+|stores=[a-z,]*|variant=[^:]+:.+)$/.test(
+        a,
+      )
     ) {
       console.error(
         `unknown argument ${a}\nusage: node bench/protected-compare.mjs [--quick] [--strict] [--passes=N] [--duration=S] [--warmup=S] [--stores=memory,postgres] [--no-fastapi] [--ablation] [--variant=LABEL:path/main.js]`,
@@ -327,10 +333,11 @@ async function main() {
   }
   const quick = argv.includes('--quick');
   const ctx = {
-    passes: Number(opt('passes') ?? (quick ? 1 : 4)),
-    warmupS: Number(opt('warmup') ?? (quick ? 0.5 : 2)),
-    durationS: Number(opt('duration') ?? (quick ? 2 : 8)),
+    passes: Number(opt('passes') ?? (quick ? 1 : 8)),
+    warmupS: Number(opt('warmup') ?? 0.5),
+    durationS: Number(opt('duration') ?? (quick ? 2 : 3)),
     settleMs: quick ? 300 : 1500,
+    initialWarmupS: quick ? 1 : 3,
     quietWaitS: quick ? 2 : 30,
     stores: (opt('stores') ?? 'memory,postgres').split(',').filter(Boolean),
     fastapi: !argv.includes('--no-fastapi'),
