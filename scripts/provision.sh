@@ -6,6 +6,10 @@
 #     throwaway clusters (no server is left running)
 #   - Python 3 with Authlib and requests (python3-authlib, python3-requests): a real OAuth 2
 #     client, whose automatic refresh of an expired token the integration tier exercises
+#   - for the bench (`npm run bench`; CI runs its quick form): the original FastAPI service's
+#     stack for /usr/bin/python3 (python3-fastapi, python3-uvicorn, python3-jose,
+#     python3-multipart), so its baseline runs instead of being skipped, and HAProxy, the
+#     load balancer of bench/replicas.mjs
 #   - Docker engine (docker.io) and a running dockerd
 #   - a compose tool (`docker compose` v2 if present, else Debian's docker-compose v1.29)
 #   - Debian's chromium at /usr/bin/chromium (for the playwright-core browser test)
@@ -71,6 +75,9 @@ APT_UPDATE_TIMEOUT="${APT_UPDATE_TIMEOUT:-60}"
 CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 # Debian's python3-* packages serve the system Python, not a pyenv/venv python3 on PATH.
 OAUTH_PYTHON="${OAUTH_PYTHON:-/usr/bin/python3}"
+# The original FastAPI service's stack, for the bench's baseline (same Python as above).
+FASTAPI_PKGS=(python3-fastapi python3-uvicorn python3-jose python3-multipart)
+FASTAPI_IMPORTS='import fastapi, uvicorn, jose, multipart'
 
 log() { printf '[provision] %s\n' "$*" >&2; }
 die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -157,6 +164,22 @@ preflight() {
     MISSING+=("Python Authlib")
     NEED_PKGS+=(python3-authlib python3-requests)
     say "Python Authlib (OAuth 2 client)" "MISSING: $OAUTH_PYTHON cannot import authlib"
+  fi
+
+  if "$OAUTH_PYTHON" -c "$FASTAPI_IMPORTS" >/dev/null 2>&1; then
+    say "Python FastAPI stack (bench baseline)" "present"
+  else
+    MISSING+=("Python FastAPI stack")
+    NEED_PKGS+=("${FASTAPI_PKGS[@]}")
+    say "Python FastAPI stack (bench baseline)" "MISSING: $OAUTH_PYTHON cannot import fastapi, uvicorn, jose, multipart"
+  fi
+
+  if command -v haproxy >/dev/null 2>&1; then
+    say "HAProxy (bench/replicas.mjs)" "present"
+  else
+    MISSING+=("HAProxy")
+    NEED_PKGS+=(haproxy)
+    say "HAProxy (bench/replicas.mjs)" "MISSING: no haproxy on PATH"
   fi
 
   if pg_server_present; then
@@ -369,6 +392,22 @@ else
   apt_install python3 python3-authlib python3-requests
   "$OAUTH_PYTHON" -c 'import authlib.integrations.requests_client' >/dev/null 2>&1 \
     || die "python3-authlib is installed, but $OAUTH_PYTHON cannot import authlib.integrations.requests_client"
+fi
+
+# --------------------------------------------------------------------------
+# 3b'. The bench's FastAPI baseline (bench/baselines/fastapi.mjs) and HAProxy (bench/replicas.mjs)
+# --------------------------------------------------------------------------
+if "$OAUTH_PYTHON" -c "$FASTAPI_IMPORTS" >/dev/null 2>&1; then
+  log "python FastAPI stack present ($OAUTH_PYTHON)"
+else
+  apt_install python3 "${FASTAPI_PKGS[@]}"
+  "$OAUTH_PYTHON" -c "$FASTAPI_IMPORTS" >/dev/null 2>&1 \
+    || die "${FASTAPI_PKGS[*]} are installed, but $OAUTH_PYTHON cannot import them"
+fi
+if command -v haproxy >/dev/null 2>&1; then
+  log "haproxy present"
+else
+  apt_install haproxy
 fi
 
 # --------------------------------------------------------------------------
