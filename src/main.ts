@@ -4,7 +4,7 @@ import { configOrExit, EXIT_BAD_CONFIG } from './config';
 import { KeyDirectoryError } from './data-access/key-directory';
 import { StoreStartupError } from './data-access/store-startup-error';
 import { NoSigningKeyError } from './domain/signing-keys';
-import { createApp } from './http/app';
+import { appReady, createApp } from './http/app';
 import { createMetricsServer } from './http/metrics-server';
 import { createHttpServer } from './http/server';
 import { createLogger } from './logger';
@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
 
   const deps = await createDependencies(config, logger);
-  const http = createHttpServer(createApp(deps), logger, {
+  const app = createApp(deps);
+  // The validator's view of the contract is loaded before the port opens: /readyz answers 200
+  // only when the first request will not wait for it.
+  await appReady(deps);
+  const http = createHttpServer(app, logger, {
     maxHeaderBytes: config.http.maxHeaderBytes,
     lameDuckMs: config.http.lameDuckMs,
     shutdownTimeoutMs: config.http.shutdownTimeoutMs,

@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics';
 import { apiPreamble, BODY_LIMIT_BYTES } from './api-preamble';
 import type { Contract } from './contract/contract';
 import { composeMiddleware } from './contract/compose-middleware';
-import { contractValidator } from './contract/validator';
+import { contractValidator, validatorReady, type ContractValidatorOptions } from './contract/validator';
 import { errorHandler, notFoundHandler } from './error-handler';
 import type { Discovery } from './discovery';
 import { createHandlers } from './handlers';
@@ -43,6 +43,18 @@ export interface AppParts {
  * trailing slash): any other request skips it.
  */
 const PAGE_PATHS = /^\/(docs|openapi\.)/i;
+
+const validatorOptions = (http: HttpOptions): ContractValidatorOptions => ({
+  validateResponses: http.validateResponses,
+  bodyLimitBytes: BODY_LIMIT_BYTES,
+});
+
+/**
+ * Resolves once the app's validator has loaded its view of the contract (validator.ts), so the
+ * first request does not wait for it; rejects when the library cannot load the contract.
+ */
+export const appReady = ({ contract, http }: Pick<AppParts, 'contract' | 'http'>): Promise<void> =>
+  validatorReady(contract, validatorOptions(http));
 
 export function createApp(parts: AppParts): Express {
   const { http, logger, contract, accounts, sessions, isReady, discovery, metrics } = parts;
@@ -103,10 +115,7 @@ export function createApp(parts: AppParts): Express {
 
   // Everything else is an API answering JSON: the constant headers, the body parsers, and the
   // contract's validator, which routes each operation to its handler.
-  const [validate, ...validationErrorLayers] = contractValidator(contract, handlers, {
-    validateResponses: http.validateResponses,
-    bodyLimitBytes: BODY_LIMIT_BYTES,
-  });
+  const [validate, ...validationErrorLayers] = contractValidator(contract, handlers, validatorOptions(http));
   app.use(composeMiddleware([preamble, validate]));
   app.use(validationErrorLayers);
   app.use(notFoundHandler);
