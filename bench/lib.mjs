@@ -64,6 +64,64 @@ export function cpuTicks(pid) {
   }
 }
 
+/** utime+stime, cutime+cstime and ppid of a process (fields 14-17 and 4 of /proc/<pid>/stat). */
+export function procStat(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU ticks of a PostgreSQL cluster: the postmaster and all its live children, plus what its
+ * exited children used (cutime+cstime: the postmaster waits for every child it forks).
+ */
+export function clusterTicks(postmasterPid) {
+  const root = procStat(postmasterPid);
+  if (!root) return NaN;
+  let ticks = root.own + root.children;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const st = procStat(entry);
+    if (st?.ppid === postmasterPid) ticks += st.own;
+  }
+  return ticks;
+}
+
+/**
+ * A monitoring connection to a throwaway cluster: pg_stat_statements enabled and reset when the
+ * cluster has it (else `statements` is false), the cluster's CPU ticks (clusterTicks), and
+ * `reset()`. Callers read the statements their own way through `client`.
+ */
+export async function openClusterMonitor(url, applicationName) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: url, application_name: applicationName });
+  await client.connect();
+  let statements = false;
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await client.query('SELECT pg_stat_statements_reset()');
+    statements = true;
+  } catch (err) {
+    log(`  (pg_stat_statements unavailable: ${err.message}; statement counts are not measured)`);
+  }
+  const backend = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  const postmasterPid = procStat(backend)?.ppid;
+  return {
+    client,
+    statements,
+    postmasterPid,
+    ticks: () => clusterTicks(postmasterPid),
+    reset: async () => {
+      if (statements) await client.query('SELECT pg_stat_statements_reset()');
+    },
+    close: () => client.end(),
+  };
+}
+
 export function memKiB(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -290,11 +348,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-export function startServer(name, script, { env, nodeArgs = [], logFile }) {
+/**
+ * Starts `executable` with `args` as a child whose stdout and stderr go to `logFile`; it is
+ * killed if this process exits without stopping it. `pid` is the child itself (no shell), so
+ * its CPU can be read from /proc.
+ */
+export function startProcess(name, executable, args, { env, cwd = ROOT, logFile }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = fs.openSync(logFile, 'w');
   const spawnedAt = nowNs();
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(executable, args, { cwd, env, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   children.add(child);
   const exited = new Promise((resolve) => {
@@ -309,6 +372,10 @@ export function startServer(name, script, { env, nodeArgs = [], logFile }) {
   });
   return { name, child, pid: child.pid, spawnedAt, exited, logFile };
 }
+
+/** `node [nodeArgs] script` as a child (startProcess). */
+export const startServer = (name, script, { env, nodeArgs = [], logFile }) =>
+  startProcess(name, process.execPath, [...nodeArgs, script], { env, logFile });
 
 export async function stopServer(server, timeoutMs = 15_000) {
   if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
@@ -345,6 +412,40 @@ export async function waitUntilAnswering(server, port, p, status, timeoutMs = 30
     if (Date.now() > deadline)
       throw new Error(`${server.name} did not answer ${p} with ${status} within ${timeoutMs} ms`);
     await sleep(10);
+  }
+}
+
+/** The management port a service logged at start-up ("metrics listening"), or undefined. */
+export async function metricsPort(logFile, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const line = fs
+      .readFileSync(logFile, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"msg":"metrics listening"'));
+    if (line) return JSON.parse(line).port;
+    await sleep(50);
+  }
+  return undefined;
+}
+
+/**
+ * The sum of every sample of `metric` whose line contains `labels` (e.g. `route="/protected"`)
+ * on a service's /metrics at `port`; NaN when there is no port or no answer.
+ */
+export async function metricSum(port, metric, labels = '') {
+  if (port === undefined) return NaN;
+  try {
+    const res = await request(port, { path: '/metrics' });
+    if (res.status !== 200) return NaN;
+    let sum = 0;
+    for (const line of res.body.split('\n')) {
+      if ((line.startsWith(`${metric}{`) || line.startsWith(`${metric} `)) && line.includes(labels))
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  } catch {
+    return NaN;
   }
 }
 

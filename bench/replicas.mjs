@@ -23,13 +23,12 @@
 // the expected body, or had errors or timeouts.
 /* global process, setTimeout, clearTimeout, URL */
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CLK_TCK,
   CPU_COUNT,
@@ -37,22 +36,25 @@ import {
   LOG_DIR,
   RESULTS_DIR,
   checkProtected,
+  openClusterMonitor,
   cpuLine,
   cpuTicks,
   freePort,
   log,
+  metricSum,
+  metricsPort,
   machineCpu,
   machineInfo,
   msSince,
   nowNs,
   printTable,
   protectedLoad,
-  request,
   round,
   serviceEnv,
   serviceToken,
   settle,
   stamp,
+  startProcess,
   startServer,
   stopServer,
   summariseRun,
@@ -87,30 +89,6 @@ const settings = {
 // ---------------------------------------------------------------------------------------------
 // Processes: /proc readings
 
-/** utime+stime, cutime+cstime and ppid of a process (fields 14-17 and 4 of /proc/<pid>/stat). */
-function procStat(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU ticks of the postmaster, its live children, and its exited children (as store-compare.mjs). */
-function clusterTicks(postmasterPid) {
-  const root = procStat(postmasterPid);
-  if (!root) return NaN;
-  let ticks = root.own + root.children;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const st = procStat(entry);
-    if (st?.ppid === postmasterPid) ticks += st.own;
-  }
-  return ticks;
-}
-
 /** An executable on PATH, or undefined. */
 function onPath(name) {
   for (const dir of (process.env.PATH || '').split(':')) {
@@ -128,17 +106,6 @@ function onPath(name) {
 
 // ---------------------------------------------------------------------------------------------
 // HAProxy, run in the foreground as a child of this process
-
-const lbChildren = new Set();
-process.on('exit', () => {
-  for (const c of lbChildren) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-});
 
 function haproxyConfig(port, backendPorts, threads) {
   return [
@@ -171,31 +138,12 @@ async function startHaproxy(binary, backendPorts, threads) {
   const cfg = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(cfg, haproxyConfig(port, backendPorts, threads));
   const logFile = path.join(LOG_DIR, `haproxy-${backendPorts.length}.log`);
-  fs.mkdirSync(LOG_DIR, { recursive: true });
-  const fd = fs.openSync(logFile, 'w');
-  const spawnedAt = nowNs();
   // -db: foreground, no daemon and no master process, so `pid` is the one doing the work.
-  const child = spawn(binary, ['-f', cfg, '-db'], { stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
-  lbChildren.add(child);
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      lbChildren.delete(child);
-      resolve({ code, signal });
-    });
-    child.once('error', (err) => {
-      lbChildren.delete(child);
-      resolve({ code: null, signal: null, error: String(err) });
-    });
-  });
-  const server = {
-    name: `haproxy (${backendPorts.length} backends)`,
-    child,
-    pid: child.pid,
-    spawnedAt,
-    exited,
+  const server = startProcess(`haproxy (${backendPorts.length} backends)`, binary, ['-f', cfg, '-db'], {
+    env: process.env,
     logFile,
-  };
+  });
+  const { child, exited } = server;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -215,35 +163,8 @@ async function startHaproxy(binary, backendPorts, threads) {
 // ---------------------------------------------------------------------------------------------
 // The replicas' own counts (their /metrics port, logged at start-up)
 
-async function metricsPort(logFile, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const line = fs
-      .readFileSync(logFile, 'utf8')
-      .split('\n')
-      .find((l) => l.includes('"msg":"metrics listening"'));
-    if (line) return JSON.parse(line).port;
-    await sleep(50);
-  }
-  return undefined;
-}
-
 /** GET /protected requests the replica has handled (any status), from its /metrics. */
-async function protectedHandled(mport) {
-  if (mport === undefined) return NaN;
-  try {
-    const res = await request(mport, { path: '/metrics' });
-    if (res.status !== 200) return NaN;
-    let sum = 0;
-    for (const line of res.body.split('\n')) {
-      if (line.startsWith('http_request_duration_seconds_count{') && line.includes('route="/protected"'))
-        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return sum;
-  } catch {
-    return NaN;
-  }
-}
+const protectedHandled = (mport) => metricSum(mport, 'http_request_duration_seconds_count', 'route="/protected"');
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: CPU of the cluster and the statements it ran
@@ -252,25 +173,10 @@ async function protectedHandled(mport) {
 const MONITOR_QUERY = /pg_stat_statements|pg_backend_pid|pg_database/i;
 
 async function openMonitor(url) {
-  const { Client } = require('pg');
-  const client = new Client({ connectionString: url, application_name: 'bench-replicas-monitor' });
-  await client.connect();
-  let statements = false;
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    await client.query('SELECT pg_stat_statements_reset()');
-    statements = true;
-  } catch (err) {
-    log(`  (pg_stat_statements unavailable: ${err.message}; statement counts are not measured)`);
-  }
-  const backend = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  const postmasterPid = procStat(backend)?.ppid;
+  const monitor = await openClusterMonitor(url, 'bench-replicas-monitor');
+  const { client, statements } = monitor;
   return {
-    statements,
-    ticks: () => clusterTicks(postmasterPid),
-    reset: async () => {
-      if (statements) await client.query('SELECT pg_stat_statements_reset()');
-    },
+    ...monitor,
     /**
      * Statements the replicas ran since the last reset: those of the request path (the caches'
      * reads, e.g. a refill after the cache's TTL) apart from the timed background ones, and the
@@ -293,7 +199,6 @@ async function openMonitor(url) {
           .map((r) => ({ query: r.query.replace(/\s+/g, ' ').slice(0, 120), calls: r.calls })),
       };
     },
-    close: () => client.end(),
   };
 }
 

@@ -9,7 +9,6 @@
 // walwriter...) next to the service's, per request.
 /* global Buffer, URL, URLSearchParams */
 import autocannon from 'autocannon';
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,8 +20,11 @@ import {
   cpuTicks,
   LOG_DIR,
   checkProtected,
+  openClusterMonitor,
   freePort,
   log,
+  metricSum,
+  metricsPort,
   measure as measureRun,
   protectedLoad,
   request,
@@ -65,54 +67,11 @@ const MONITOR_QUERY = /pg_stat_statements|pg_backend_pid|pg_stat_activity|pg_pos
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL's side: CPU of the whole cluster, and pg_stat_statements
 
-/** utime, stime, cutime, cstime and ppid of a process (fields 14-17 and 4 of /proc/<pid>/stat). */
-function procStat(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU ticks of the postmaster and all its live children, plus what its exited children used
- * (cutime+cstime: the postmaster waits for every child it forks).
- */
-function clusterTicks(postmasterPid) {
-  const root = procStat(postmasterPid);
-  if (!root) return NaN;
-  let ticks = root.own + root.children;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const st = procStat(entry);
-    if (st?.ppid === postmasterPid) ticks += st.own;
-  }
-  return ticks;
-}
-
 async function openMonitor(url) {
-  const { Client } = require('pg');
-  const client = new Client({ connectionString: url, application_name: 'bench-monitor' });
-  await client.connect();
-  let statements = false;
-  try {
-    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    await client.query('SELECT pg_stat_statements_reset()');
-    statements = true;
-  } catch (err) {
-    log(`  (pg_stat_statements unavailable: ${err.message}; statement counts are not measured)`);
-  }
-  const backend = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  const postmasterPid = procStat(backend)?.ppid;
+  const monitor = await openClusterMonitor(url, 'bench-monitor');
+  const { client, statements } = monitor;
   return {
-    statements,
-    postmasterPid,
-    ticks: () => clusterTicks(postmasterPid),
-    reset: async () => {
-      if (statements) await client.query('SELECT pg_stat_statements_reset()');
-    },
+    ...monitor,
     /** Statements since the last reset, without ours, most time first. */
     read: async () => {
       if (!statements) return [];
@@ -123,7 +82,6 @@ async function openMonitor(url) {
       );
       return rows.filter((r) => !MONITOR_QUERY.test(r.query)).map((r) => ({ ...r, ms: r.exec_ms + r.plan_ms }));
     },
-    close: () => client.end(),
   };
 }
 
@@ -163,31 +121,8 @@ function shortName(query) {
 // ---------------------------------------------------------------------------------------------
 // The service's side: requests handled, from its metrics port (logged at start-up)
 
-async function metricsPort(logFile, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const line = fs
-      .readFileSync(logFile, 'utf8')
-      .split('\n')
-      .find((l) => l.includes('"msg":"metrics listening"'));
-    if (line) return JSON.parse(line).port;
-    await sleep(50);
-  }
-  return undefined;
-}
-
 /** Sum of every sample of `metric` (all label values). */
-async function handledCount(port, metric) {
-  if (port === undefined) return NaN;
-  const res = await request(port, { path: '/metrics' });
-  if (res.status !== 200) return NaN;
-  let sum = 0;
-  for (const line of res.body.split('\n')) {
-    if (line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+const handledCount = (port, metric) => metricSum(port, metric);
 
 /** Waits until the count stops moving (requests still in flight after a load ended), at most 10 s. */
 async function drained(port, metric) {

@@ -12,14 +12,14 @@
 // it. Python is spawned directly (the resolved sys.executable, not a shell nor a pyenv shim),
 // so `pid` is the Python process whose CPU /proc/<pid>/stat counts.
 /* global process, setTimeout, clearTimeout, URLSearchParams */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_JWT_SECRET, BENCH_PASSWORD } from '../fixtures.mjs';
-import { msSince, nowNs, request, tamper, waitUntilAnswering } from '../lib.mjs';
+import { msSince, nowNs, request, startProcess, tamper, waitUntilAnswering } from '../lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // BENCH_FASTAPI_PYTHON=/path/to/python picks another interpreter (e.g. a venv with uvloop).
@@ -91,39 +91,6 @@ export function findPython() {
   return { reasons };
 }
 
-// Children this module started, killed if the process exits without stopping them (bench/lib.mjs
-// turns SIGINT and SIGTERM into process.exit, which runs this too).
-const children = new Set();
-process.on('exit', () => {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-});
-
-function spawnPython(name, executable, args, { env, cwd, logFile }) {
-  fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const fd = fs.openSync(logFile, 'w');
-  const spawnedAt = nowNs();
-  const child = spawn(executable, args, { cwd, env, stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
-  children.add(child);
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    });
-    child.once('error', (err) => {
-      children.delete(child);
-      resolve({ code: null, signal: null, error: String(err) });
-    });
-  });
-  return { name, child, pid: child.pid, spawnedAt, exited, logFile };
-}
-
 /** Shared objects the running process has mapped: which of uvloop and httptools it loaded. */
 function loadedNative(pid) {
   try {
@@ -157,7 +124,7 @@ export async function startFastapiBaseline({ port, logFile, username } = {}) {
   }
   const { python } = found;
   const env = { ...pythonEnv(), JWT_SECRET: BENCH_JWT_SECRET };
-  const server = spawnPython(
+  const server = startProcess(
     'fastapi-baseline',
     python.executable,
     // One worker, default log level (info), access log on: as `uvicorn main:app` runs it.

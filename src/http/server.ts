@@ -64,7 +64,9 @@ export function createHttpServer(app: Express, logger: Logger, options: HttpServ
   // connection, so keep-alive clients reconnect elsewhere instead of hitting a closed socket.
   let draining = false;
   const pending = new Set<ServerResponse>();
-  server.on('request', (_req, res: ServerResponse) => {
+  // Before the app's own listener: the app may answer within its listener (a synchronous
+  // handler), after which no header can be set.
+  server.prependListener('request', (_req, res: ServerResponse) => {
     if (draining) {
       res.setHeader('Connection', 'close');
       return;

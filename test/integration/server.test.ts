@@ -1,5 +1,6 @@
 // The listening server around the app: protocol-level errors and graceful shutdown.
 import http from 'node:http';
+import express from 'express';
 import request from 'supertest';
 import { MemoryUserStore } from '../../src/data-access/memory-user-store';
 import type { User } from '../../src/domain/user-store';
@@ -173,6 +174,27 @@ describe('graceful shutdown', () => {
         }),
       ]),
     );
+  });
+
+  it('when the app answers within its own request listener (a synchronous handler), then a request during the lame-duck period is still told to close, and nothing throws', async () => {
+    // The validator's chain runs synchronously once loaded: /healthz is answered before any
+    // later 'request' listener runs, so the draining header must be set before the app's.
+    const t = await buildTestApp();
+    const app = express();
+    app.get('/sync', (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = createHttpServer(app, t.deps.logger, {
+      maxHeaderBytes: 8192,
+      lameDuckMs: 300,
+      shutdownTimeoutMs: 5000,
+    });
+    const port = await server.listen(0, '127.0.0.1');
+    const drained = server.shutdown();
+    const res = await fetch(`http://127.0.0.1:${port}/sync`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close');
+    await expect(drained).resolves.toBe(true);
   });
 
   it('when a response has already started streaming at shutdown, then it finishes and counts as drained', async () => {
