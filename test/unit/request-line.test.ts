@@ -1,6 +1,9 @@
 // The per-request log line is written pre-serialised (lineWriter in src/logger.ts) instead of
 // through pino's object path: it must be the very line pino would have written.
+import express from 'express';
 import pino from 'pino';
+import request from 'supertest';
+import { installRequestLogging } from '../../src/http/request-logging';
 import { createLogger, jsonString, lineWriter } from '../../src/logger';
 import { LogCapture } from '../helpers/test-app';
 
@@ -59,5 +62,28 @@ describe('lineWriter', () => {
 
   it('is undefined for a logger it does not know the format of', () => {
     expect(lineWriter(pino({ enabled: false }))).toBeUndefined();
+  });
+});
+
+describe('installRequestLogging with a logger of another make', () => {
+  it('logs the same fields through pino itself', async () => {
+    const capture = new LogCapture();
+    const app = express();
+    app.use(installRequestLogging(app, pino({ base: null, timestamp: false }, capture)));
+    app.get('/thing', (_req, res) => {
+      res.json({});
+    });
+    await request(app).get('/thing?secret=1').set('X-Request-Id', 'other-make').expect(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(capture.entries()).toEqual([
+      {
+        level: 30,
+        reqId: 'other-make',
+        req: { id: 'other-make', method: 'GET', path: '/thing' },
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number) as number,
+        msg: 'GET 200',
+      },
+    ]);
   });
 });
