@@ -4,7 +4,9 @@
 // every other set of validator options. The contract is checked once, by `npm run build` or by
 // loadContract(); here the meta-schema is compiled only when a check asks for it. Same checks,
 // same errors: the version is still asserted at construction (factorySchema throws there for a
-// document that is neither 3.0 nor 3.1), and validate() compiles on first use.
+// document that is neither 3.0 nor 3.1), and validate() compiles on first use. Upstream:
+// cdimascio/express-openapi-validator#541 and PR #544 made `validateApiSpec: false` skip the
+// check itself; 5.6.2 still builds (and so compiles) the validator it no longer calls.
 import path from 'node:path';
 
 interface SchemaValidator {
