@@ -21,7 +21,7 @@
 // Needs a build (npm run build). Without `haproxy` on PATH only the direct row is measured.
 // Writes bench/results/replicas-<stamp>.json. Exits 1 when any response was not a 200 with
 // the expected body, or had errors or timeouts.
-/* global process, setTimeout, clearTimeout, URL */
+/* global process, URL */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -143,12 +143,8 @@ async function startHaproxy(binary, backendPorts, threads) {
     env: process.env,
     logFile,
   });
-  const { child, exited } = server;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopServer(server, 5000);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -11,7 +11,7 @@
 // spawnedAt, exited, logFile), so lib.mjs measure({ pid }) and waitUntilAnswering() work with
 // it. Python is spawned directly (the resolved sys.executable, not a shell nor a pyenv shim),
 // so `pid` is the Python process whose CPU /proc/<pid>/stat counts.
-/* global process, setTimeout, clearTimeout, URLSearchParams */
+/* global process, URLSearchParams */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_JWT_SECRET, BENCH_PASSWORD } from '../fixtures.mjs';
-import { msSince, nowNs, request, startProcess, tamper, waitUntilAnswering } from '../lib.mjs';
+import { msSince, nowNs, request, startProcess, stopServer, tamper, waitUntilAnswering } from '../lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // BENCH_FASTAPI_PYTHON=/path/to/python picks another interpreter (e.g. a venv with uvloop).
@@ -102,13 +102,8 @@ function loadedNative(pid) {
 }
 
 export async function stopFastapiBaseline(server, timeoutMs = 10_000) {
-  if (!server) return undefined;
   // uvicorn shuts down gracefully on SIGINT and SIGTERM.
-  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), timeoutMs);
-  const result = await server.exited;
-  clearTimeout(timer);
-  return result;
+  return server ? stopServer(server, timeoutMs) : undefined;
 }
 
 /**

@@ -98,7 +98,8 @@ export async function loadShippedContract({
   warn = () => undefined,
 }: ShippedContractOptions = {}): Promise<Contract> {
   const [artefactBytes, yamlBytes] = await Promise.all([readIfPresent(artefactFile), readIfPresent(yamlFile)]);
-  if (artefactBytes === undefined) return loadContract(yamlFile);
+  if (artefactBytes === undefined)
+    return yamlBytes === undefined ? loadContract(yamlFile) : checkContract(yamlBytes.toString('utf8'), yamlFile);
   const artefact = parseArtefact(artefactBytes.toString('utf8'));
   if (artefact === undefined) {
     if (yamlBytes === undefined) {

@@ -219,11 +219,13 @@ export function contractValidator(
   let chain: RequestHandler | undefined;
   void parts.then(
     (p) =>
-      (chain = composeMiddleware(
-        p.responseValidation
-          ? [memoisedRouteMatch(p.metadata), p.multipart, p.requestValidation, p.responseValidation, dispatch]
-          : [memoisedRouteMatch(p.metadata), p.multipart, p.requestValidation, dispatch],
-      )),
+      (chain = composeMiddleware([
+        memoisedRouteMatch(p.metadata),
+        p.multipart,
+        p.requestValidation,
+        ...(p.responseValidation ? [p.responseValidation] : []),
+        dispatch,
+      ])),
     // Reported to the request that waits for it, below.
     () => undefined,
   );
